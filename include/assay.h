@@ -1,0 +1,205 @@
+/* assay.h — the public contract of libassay.
+ *
+ * libassay scans files, folders and archives with ClamAV-format signatures and
+ * LOKI/THOR IOC lists in one pass, and reports every finding with the evidence
+ * a third party needs to re-verify it (rule, source file:line, offset, bytes,
+ * hashes).
+ *
+ * Conventions (libgit2 style):
+ *   - handles are opaque and come in _new/_free pairs;
+ *   - functions that can fail return an int: ASSAY_OK (0) or a negative
+ *     ASSAY_E* code; assay_last_error() then returns a message for the calling
+ *     thread that names the file, line and cause where there is one;
+ *   - strings handed to callbacks live only for the duration of the call.
+ */
+#ifndef ASSAY_H
+#define ASSAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ASSAY_VERSION "0.1.0"
+
+enum assay_status {
+    ASSAY_OK = 0,
+    ASSAY_ENOMEM = -1,   /* out of memory */
+    ASSAY_EIO = -2,      /* a file could not be read or written */
+    ASSAY_ESYNTAX = -3,  /* a malformed signature or rule */
+    ASSAY_EFORMAT = -4,  /* unknown, foreign, truncated or corrupt file format */
+    ASSAY_ELIMIT = -5,   /* a documented limit was reached */
+    ASSAY_EINVAL = -6,   /* an invalid argument */
+    ASSAY_EENGINE = -7,  /* the matching engine refused a pattern set */
+    ASSAY_EEMPTY = -8,   /* a database that holds no signatures */
+};
+
+/* Message for the last failure on the calling thread ("" if none). */
+const char *assay_last_error(void);
+
+/* ---------------------------------------------------------------------------
+ * Signature database
+ * ------------------------------------------------------------------------- */
+
+typedef struct assay_db assay_db;
+
+struct assay_load_options {
+    bool skip_bad_signatures; /* load the rest of a file with malformed lines */
+};
+
+struct assay_db_stats {
+    size_t hash_signatures;      /* .hdb .hsb .mdb .msb and hash IOCs */
+    size_t body_signatures;      /* .ndb and .ldb subsignatures */
+    size_t logical_signatures;   /* .ldb */
+    size_t allowlist_entries;    /* .fp .sfp */
+    size_t ignored_names;        /* .ign2 */
+    size_t filename_iocs;
+    size_t skipped_bad;          /* malformed lines skipped on request */
+    size_t sources;              /* database files read */
+};
+
+assay_db *assay_db_new(void);
+void assay_db_free(assay_db *db);
+
+/* Load signatures from a file or, recursively, a folder: ClamAV .hdb .hsb
+ * .mdb .msb .ndb .ldb .fp .sfp .ign2 .cvd .cld, IOC lists (hash-iocs*,
+ * filename-iocs*, *.ioc with a recognisable line format) and compiled assay
+ * databases. A compiled database is mapped into memory, not copied. */
+int assay_db_load(assay_db *db, const char *path, const struct assay_load_options *opts);
+
+/* Load signature text held in memory; `name` chooses the format by its
+ * extension and is used in error messages and evidence. */
+int assay_db_load_text(assay_db *db, const char *name, const char *text, size_t len,
+                       const struct assay_load_options *opts);
+
+/* The bundled sample database: the EICAR test string and the ClamAV test
+ * file clam.exe. */
+int assay_db_load_default(assay_db *db);
+
+/* Build the matching engine. Required after loading and before scanning or
+ * saving; loading after this fails with ASSAY_EINVAL. */
+int assay_db_finalize(assay_db *db);
+
+/* Write a finalized database to one compiled file (see docs/database-format.md). */
+int assay_db_save(const assay_db *db, const char *path);
+
+void assay_db_get_stats(const assay_db *db, struct assay_db_stats *out);
+
+/* ---------------------------------------------------------------------------
+ * Scanning
+ * ------------------------------------------------------------------------- */
+
+enum assay_evidence_kind {
+    ASSAY_EVIDENCE_BYTES = 1,    /* a body signature matched these bytes */
+    ASSAY_EVIDENCE_HASH = 2,     /* the file's (or a PE section's) hash equals a listed one */
+    ASSAY_EVIDENCE_FILENAME = 3, /* the path matched a filename IOC */
+};
+
+struct assay_evidence {
+    enum assay_evidence_kind kind;
+    /* BYTES: where the match starts and the matched bytes (capped, see
+     * bytes_truncated); the subsignature index for logical signatures (or -1). */
+    uint64_t offset;
+    uint64_t length;
+    const uint8_t *bytes;
+    size_t bytes_len;
+    bool bytes_truncated;
+    int subsignature;
+    /* HASH: "md5", "sha1" or "sha256"; the hex value; what was hashed. */
+    const char *hash_kind;
+    const char *hash_hex;
+    const char *hash_scope;      /* "file" or "pe-section" */
+    uint64_t hashed_offset;      /* start of the section (0 for the file) */
+    uint64_t hashed_size;
+    /* FILENAME: the pattern and the IOC score. */
+    const char *pattern;
+    int score;
+};
+
+struct assay_finding {
+    const char *path;            /* outer.zip!dir/inner for archive members */
+    const char *rule;            /* signature name */
+    const char *source;          /* database file the signature came from */
+    uint32_t line;               /* line in that file (1-based) */
+    const char *verdict;         /* "malicious" */
+    uint64_t size;               /* size of the scanned object */
+    const char *sha256;          /* hex digest of the scanned object */
+    const struct assay_evidence *evidence;
+    size_t evidence_count;
+};
+
+/* A file or member that could not be (fully) scanned. */
+struct assay_problem {
+    const char *path;
+    int code;                    /* ASSAY_E* */
+    const char *reason;
+};
+
+struct assay_scan_summary {
+    uint64_t files;              /* objects scanned, archive members included */
+    uint64_t bytes;
+    uint64_t findings;
+    uint64_t errors;             /* problems reported */
+    uint64_t skipped;            /* FIFOs, sockets, devices, excluded or too large */
+    uint64_t infected_files;
+    double seconds;
+};
+
+struct assay_scan_callbacks {
+    /* Called from worker threads, one call at a time (libassay serialises them). */
+    void (*finding)(void *user, const struct assay_finding *finding);
+    void (*problem)(void *user, const struct assay_problem *problem);
+    void *user;
+};
+
+struct assay_scan_options {
+    unsigned threads;            /* 0: all cores */
+    const char *const *excludes; /* glob patterns (fnmatch) on the path and on the basename */
+    size_t exclude_count;
+    bool one_file_system;
+    bool follow_symlinks;
+    uint64_t max_filesize;       /* 0: no limit; larger files are skipped and counted */
+    bool scan_archives;          /* default true via assay_scan_options_init */
+    unsigned max_recursion;      /* nesting of archives; default 16 */
+    uint64_t max_files;          /* members per archive; default 100000 */
+    uint64_t max_scansize;       /* bytes extracted per top-level file; default 4 GiB */
+    uint64_t max_ratio;          /* extracted/compressed ratio per member; default 1000 */
+    bool always_sha256;          /* hash every object, for the output */
+    bool all_matches;            /* report every signature (default) or stop at the first */
+    int ioc_min_score;           /* filename IOCs below this score are not reported; default 60 */
+};
+
+void assay_scan_options_init(struct assay_scan_options *opts);
+
+/* Scan files and folders ("-" is standard input). Returns ASSAY_OK when the
+ * walk completed (findings and per-file problems go to the callbacks and the
+ * summary) or an error when the scan could not run at all. */
+int assay_scan_paths(const assay_db *db, const char *const *paths, size_t count,
+                     const struct assay_scan_options *opts,
+                     const struct assay_scan_callbacks *cb, struct assay_scan_summary *summary);
+
+/* Scan one buffer as if it were a file called `name`. */
+int assay_scan_buffer(const assay_db *db, const char *name, const void *data, size_t len,
+                      const struct assay_scan_options *opts,
+                      const struct assay_scan_callbacks *cb, struct assay_scan_summary *summary);
+
+/* ---------------------------------------------------------------------------
+ * Reports (schema in docs/json-output.md)
+ * ------------------------------------------------------------------------- */
+
+/* One JSON object on one line (no trailing newline); free() the result.
+ * NULL when out of memory. */
+char *assay_finding_json(const struct assay_finding *finding);
+char *assay_problem_json(const struct assay_problem *problem);
+char *assay_summary_json(const struct assay_scan_summary *summary);
+
+/* Short name of an ASSAY_E* code ("EIO", "ELIMIT", ...). */
+const char *assay_status_name(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,309 @@
+/* build.c — turning a loaded sigdb into the matching engine (see engine.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "engine.h"
+
+/* ---- ignore list (.ign2) ---------------------------------------------- */
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool name_ignored(const char **sorted, size_t n, const char *name)
+{
+    return n && bsearch(&name, sorted, n, sizeof *sorted, cmp_cstr) != NULL;
+}
+
+static int apply_ignores(struct engine *e)
+{
+    struct sigdb *db = &e->sig;
+    size_t n = db->ignored_names.n;
+    if (n == 0)
+        return ASSAY_OK;
+    const char **sorted = malloc(n * sizeof *sorted);
+    if (!sorted)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = sigdb_str(db, db->ignored_names.v[i]);
+    qsort(sorted, n, sizeof *sorted, cmp_cstr);
+    size_t w = 0;
+    for (size_t i = 0; i < db->hashes.n; i++)
+        if (db->hashes.v[i].role == SIG_ROLE_ALLOW || !name_ignored(sorted, n, sigdb_str(db, db->hashes.v[i].name)))
+            db->hashes.v[w++] = db->hashes.v[i];
+    db->hashes.n = w;
+    for (size_t i = 0; i < db->bodies.n; i++)
+        if (name_ignored(sorted, n, sigdb_str(db, db->bodies.v[i].name)))
+            db->bodies.v[i].flags |= ENGINE_BODY_DISABLED;
+    free(sorted);
+    return ASSAY_OK;
+}
+
+/* ---- hash index ----------------------------------------------------------- */
+
+static int cmp_hash(const void *pa, const void *pb)
+{
+    const struct sig_hash *a = pa, *b = pb;
+    if (a->scope != b->scope)
+        return a->scope < b->scope ? -1 : 1;
+    if (a->size != b->size)
+        return a->size < b->size ? -1 : 1;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    return memcmp(a->digest, b->digest, sizeof a->digest);
+}
+
+static void index_hashes(struct engine *e)
+{
+    struct sigdb *db = &e->sig;
+    if (db->hashes.n > 1)
+        qsort(db->hashes.v, db->hashes.n, sizeof db->hashes.v[0], cmp_hash);
+    for (size_t i = 0; i < db->hashes.n; i++) {
+        const struct sig_hash *h = &db->hashes.v[i];
+        if (h->scope == SIG_SCOPE_PE_SECTION)
+            e->section_hashes++;
+        if (h->role == SIG_ROLE_ALLOW)
+            e->allow_hashes++;
+        else if (h->scope == SIG_SCOPE_FILE && h->size == SIG_ANY_SIZE)
+            e->any_size_kinds |= (uint8_t)(1u << h->kind);
+    }
+}
+
+/* ---- Vectorscan databases ------------------------------------------------ */
+
+static int hs_failure(const char *what, hs_compile_error_t *err, const struct sigdb *db, const uint32_t *ids)
+{
+    int rc;
+    if (err && err->expression >= 0 && ids) {
+        uint32_t id = ids[err->expression];
+        rc = util_error(ASSAY_EENGINE, "%s: Vectorscan rejected pattern %u (%s): %s", what, id,
+                        db ? sigdb_str(db, db->bodies.v[id].name) : "?", err->message);
+    } else {
+        rc = util_error(ASSAY_EENGINE, "%s: Vectorscan: %s", what, err ? err->message : "compile failed");
+    }
+    hs_free_compile_error(err);
+    return rc;
+}
+
+/* Regex text for a node list, for the rare floating signature with no atom.
+ * Bytes are written as \xHH; the verifier confirms every hit anyway. */
+static int node_regex(const struct sigdb *db, const struct sig_body *b, struct util_buf *out)
+{
+    const struct pat_node *n = db->nodes.v + b->node_first;
+    int rc = 0;
+    for (uint32_t i = 0; i < b->node_count && rc == 0; i++) {
+        switch (n[i].kind) {
+        case PN_BYTE:
+            if (n[i].mask == 0xff) {
+                rc = util_buf_printf(out, "\\x%02x", n[i].value);
+            } else if (n[i].mask == 0) {
+                rc = util_buf_printf(out, ".");
+            } else {
+                rc = util_buf_printf(out, "[");
+                for (unsigned c = 0; c < 256 && rc == 0; c++)
+                    if ((c & n[i].mask) == n[i].value)
+                        rc = util_buf_printf(out, "\\x%02x", c);
+                if (rc == 0)
+                    rc = util_buf_printf(out, "]");
+            }
+            break;
+        case PN_CLASS: {
+            const struct pat_class *cl = &db->classes.v[n[i].a];
+            rc = util_buf_printf(out, "[");
+            for (unsigned c = 0; c < 256 && rc == 0; c++)
+                if ((cl->bits[c >> 3] >> (c & 7)) & 1)
+                    rc = util_buf_printf(out, "\\x%02x", c);
+            if (rc == 0)
+                rc = util_buf_printf(out, "]");
+            break;
+        }
+        case PN_ALT: {
+            const struct pat_altopt *o = &db->altopts.v[n[i].a];
+            if (n[i].negated) {
+                rc = util_buf_printf(out, ".{%u}", o[0].len);
+                break;
+            }
+            rc = util_buf_printf(out, "(?:");
+            for (uint32_t k = 0; k < n[i].b && rc == 0; k++) {
+                if (k)
+                    rc = util_buf_printf(out, "|");
+                for (uint32_t j = 0; j < o[k].len && rc == 0; j++)
+                    rc = util_buf_printf(out, "\\x%02x", db->altbytes.data[o[k].offset + j]);
+            }
+            if (rc == 0)
+                rc = util_buf_printf(out, ")");
+            break;
+        }
+        case PN_GAP:
+            if (n[i].b == SIG_GAP_INF)
+                rc = n[i].a ? util_buf_printf(out, ".{%u,}", n[i].a) : util_buf_printf(out, ".*");
+            else
+                rc = util_buf_printf(out, ".{%u,%u}", n[i].a, n[i].b);
+            break;
+        }
+    }
+    if (rc == 0)
+        rc = util_buf_append_byte(out, 0);
+    return rc;
+}
+
+static bool body_is_anchored(const struct sig_body *b)
+{
+    return b->offset_kind != SIG_OFF_ANY;
+}
+
+struct pattern_list {
+    UTIL_VEC(const char *) exprs;
+    UTIL_VEC(size_t) lens;
+    UTIL_VEC(unsigned) flags;
+    UTIL_VEC(unsigned) ids;
+    struct util_buf text;           /* regex texts, NUL-separated */
+    UTIL_VEC(size_t) text_offsets;
+};
+
+static void pattern_list_free(struct pattern_list *p)
+{
+    util_vec_free(&p->exprs);
+    util_vec_free(&p->lens);
+    util_vec_free(&p->flags);
+    util_vec_free(&p->ids);
+    util_buf_free(&p->text);
+    util_vec_free(&p->text_offsets);
+}
+
+static int add_atom(struct pattern_list *p, const struct sigdb *db, uint32_t id, const struct sig_body *b)
+{
+    /* Atom bytes live in the nodes; copy them into the text buffer. */
+    size_t off = p->text.len;
+    for (uint32_t k = 0; k < b->atom_len; k++)
+        if (util_buf_append_byte(&p->text, db->nodes.v[b->node_first + b->atom_first + k].value) != 0)
+            return -1;
+    if (util_vec_push(&p->text_offsets, off) != 0 || util_vec_push(&p->lens, (size_t)b->atom_len) != 0 ||
+        util_vec_push(&p->flags, (unsigned)((b->flags & SIG_F_NOCASE) ? HS_FLAG_CASELESS : 0)) != 0 ||
+        util_vec_push(&p->ids, id) != 0)
+        return -1;
+    return 0;
+}
+
+static int add_regex(struct pattern_list *p, uint32_t id, const char *regex, unsigned flags)
+{
+    size_t off = p->text.len;
+    if (util_buf_append(&p->text, regex, strlen(regex) + 1) != 0 || util_vec_push(&p->text_offsets, off) != 0 ||
+        util_vec_push(&p->flags, flags) != 0 || util_vec_push(&p->ids, id) != 0)
+        return -1;
+    return 0;
+}
+
+/* The text buffer may move while growing; resolve pointers only at the end. */
+static int resolve(struct pattern_list *p)
+{
+    if (util_vec_reserve(&p->exprs, p->text_offsets.n) != 0)
+        return -1;
+    for (size_t i = 0; i < p->text_offsets.n; i++)
+        p->exprs.v[p->exprs.n++] = (const char *)p->text.data + p->text_offsets.v[i];
+    return 0;
+}
+
+static int build_body_databases(struct engine *e)
+{
+    struct sigdb *db = &e->sig;
+    struct pattern_list atoms = {0}, regexes = {0};
+    struct util_buf rx = {0};
+    int rc = ASSAY_OK;
+    for (uint32_t i = 0; i < db->bodies.n && rc == ASSAY_OK; i++) {
+        const struct sig_body *b = &db->bodies.v[i];
+        if (b->flags & ENGINE_BODY_DISABLED)
+            continue;
+        if (b->atom_len > 0) {
+            if (add_atom(&atoms, db, i, b) != 0)
+                rc = util_error(ASSAY_ENOMEM, "out of memory");
+        } else if (body_is_anchored(b)) {
+            if (util_vec_push(&e->direct, i) != 0)
+                rc = util_error(ASSAY_ENOMEM, "out of memory");
+        } else {
+            rx.len = 0;
+            if (node_regex(db, b, &rx) != 0 ||
+                add_regex(&regexes, i, (const char *)rx.data,
+                          HS_FLAG_DOTALL | HS_FLAG_ALLOWEMPTY | ((b->flags & SIG_F_NOCASE) ? HS_FLAG_CASELESS : 0)) != 0)
+                rc = util_error(ASSAY_ENOMEM, "out of memory");
+        }
+    }
+    util_buf_free(&rx);
+    if (rc == ASSAY_OK && (resolve(&atoms) != 0 || resolve(&regexes) != 0))
+        rc = util_error(ASSAY_ENOMEM, "out of memory");
+    hs_compile_error_t *err = NULL;
+    if (rc == ASSAY_OK && atoms.exprs.n > 0 &&
+        hs_compile_lit_multi(atoms.exprs.v, atoms.flags.v, atoms.ids.v, atoms.lens.v, (unsigned)atoms.exprs.n,
+                             HS_MODE_BLOCK, NULL, &e->atoms, &err) != HS_SUCCESS)
+        rc = hs_failure("body signatures", err, db, atoms.ids.v);
+    if (rc == ASSAY_OK && regexes.exprs.n > 0 &&
+        hs_compile_multi(regexes.exprs.v, regexes.flags.v, regexes.ids.v, (unsigned)regexes.exprs.n, HS_MODE_BLOCK,
+                         NULL, &e->fallback, &err) != HS_SUCCESS)
+        rc = hs_failure("body signatures without a literal", err, db, regexes.ids.v);
+    pattern_list_free(&atoms);
+    pattern_list_free(&regexes);
+    return rc;
+}
+
+static int build_filename_databases(struct engine *e)
+{
+    struct sigdb *db = &e->sig;
+    if (db->filename_iocs.n == 0)
+        return ASSAY_OK;
+    struct pattern_list main = {0}, fps = {0};
+    int rc = ASSAY_OK;
+    /* LOKI treats each line as a case-sensitive regex searched anywhere in the
+     * path ("(?i)" in the regex makes it case-insensitive). */
+    unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
+    for (uint32_t i = 0; i < db->filename_iocs.n && rc == ASSAY_OK; i++) {
+        const struct sig_filename_ioc *f = &db->filename_iocs.v[i];
+        if (add_regex(&main, i, sigdb_str(db, f->regex), flags) != 0 ||
+            (f->fp_regex != SIG_NONE && add_regex(&fps, i, sigdb_str(db, f->fp_regex), flags) != 0))
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    if (rc == ASSAY_OK && (resolve(&main) != 0 || resolve(&fps) != 0))
+        rc = util_error(ASSAY_ENOMEM, "out of memory");
+    hs_compile_error_t *err = NULL;
+    if (rc == ASSAY_OK && hs_compile_multi(main.exprs.v, main.flags.v, main.ids.v, (unsigned)main.exprs.n,
+                                           HS_MODE_BLOCK, NULL, &e->filenames, &err) != HS_SUCCESS) {
+        const struct sig_filename_ioc *f = err && err->expression >= 0 ? &db->filename_iocs.v[main.ids.v[err->expression]] : NULL;
+        rc = f ? util_error(ASSAY_EENGINE, "%s:%u: filename IOC regex not supported by Vectorscan: %s",
+                            sigdb_str(db, db->sources.v[f->source].path), f->line, err->message)
+               : util_error(ASSAY_EENGINE, "filename IOCs: %s", err ? err->message : "compile failed");
+        hs_free_compile_error(err);
+    }
+    if (rc == ASSAY_OK && fps.exprs.n > 0 &&
+        hs_compile_multi(fps.exprs.v, fps.flags.v, fps.ids.v, (unsigned)fps.exprs.n, HS_MODE_BLOCK, NULL,
+                         &e->filename_fps, &err) != HS_SUCCESS)
+        rc = hs_failure("filename IOC false-positive regexes", err, NULL, NULL);
+    pattern_list_free(&main);
+    pattern_list_free(&fps);
+    return rc;
+}
+
+int engine_build(struct engine *e)
+{
+    int rc = apply_ignores(e);
+    if (rc != ASSAY_OK)
+        return rc;
+    index_hashes(e);
+    rc = build_body_databases(e);
+    if (rc == ASSAY_OK)
+        rc = build_filename_databases(e);
+    if (rc == ASSAY_OK)
+        e->built = true;
+    return rc;
+}
+
+void engine_free(struct engine *e)
+{
+    hs_free_database(e->atoms);
+    hs_free_database(e->fallback);
+    hs_free_database(e->filenames);
+    hs_free_database(e->filename_fps);
+    util_vec_free(&e->direct);
+    sigdb_free(&e->sig);
+    memset(e, 0, sizeof *e);
+}

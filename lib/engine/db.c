@@ -1,0 +1,163 @@
+/* db.c — the assay_db handle: loading sources, finalizing, statistics. */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../sig/default_db.h"
+#include "../sig/sigload.h"
+#include "../util/error.h"
+
+assay_db *assay_db_new(void)
+{
+    assay_db *db = calloc(1, sizeof *db);
+    if (!db) {
+        util_error(ASSAY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    sigdb_init(&db->engine.sig);
+    return db;
+}
+
+void assay_db_free(assay_db *db)
+{
+    if (!db)
+        return;
+    engine_free(&db->engine);
+    if (db->map)
+        munmap(db->map, db->map_len);
+    free(db);
+}
+
+static int check_loadable(const assay_db *db)
+{
+    if (!db)
+        return util_error(ASSAY_EINVAL, "no database handle");
+    if (db->finalized)
+        return util_error(ASSAY_EINVAL, "signatures cannot be added after assay_db_finalize");
+    return ASSAY_OK;
+}
+
+/* A regular file that starts with the compiled-database magic is mapped. */
+static int try_compiled(assay_db *db, const char *path, bool *handled)
+{
+    *handled = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ASSAY_OK; /* sigload reports the error with its own wording */
+    struct stat st;
+    uint8_t head[16];
+    ssize_t n = -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        n = pread(fd, head, sizeof head, 0);
+    if (n <= 0 || !dbfile_is_compiled(head, (size_t)n)) {
+        close(fd);
+        return ASSAY_OK;
+    }
+    *handled = true;
+    if (db->map || db->sources_loaded) {
+        close(fd);
+        return util_error(ASSAY_EINVAL, "%s: a compiled database must be the only database loaded", path);
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (map == MAP_FAILED)
+        return util_error(ASSAY_EIO, "%s: %s", path, strerror(e));
+    int rc = dbfile_load(db, path, map, (size_t)st.st_size);
+    if (rc != ASSAY_OK) {
+        munmap(map, (size_t)st.st_size);
+        return rc;
+    }
+    db->map = map;
+    db->map_len = (size_t)st.st_size;
+    return ASSAY_OK;
+}
+
+int assay_db_load(assay_db *db, const char *path, const struct assay_load_options *opts)
+{
+    int rc = check_loadable(db);
+    if (rc != ASSAY_OK)
+        return rc;
+    bool handled;
+    rc = try_compiled(db, path, &handled);
+    if (handled || rc != ASSAY_OK)
+        return rc;
+    if (db->map)
+        return util_error(ASSAY_EINVAL, "%s: cannot add sources to a compiled database", path);
+    rc = sigload_path(&db->engine.sig, path, opts && opts->skip_bad_signatures);
+    if (rc == ASSAY_OK)
+        db->sources_loaded++;
+    return rc;
+}
+
+int assay_db_load_text(assay_db *db, const char *name, const char *text, size_t len,
+                       const struct assay_load_options *opts)
+{
+    int rc = check_loadable(db);
+    if (rc != ASSAY_OK)
+        return rc;
+    if (db->map)
+        return util_error(ASSAY_EINVAL, "%s: cannot add sources to a compiled database", name);
+    rc = sigload_text(&db->engine.sig, name, text, len, opts && opts->skip_bad_signatures);
+    if (rc == ASSAY_OK)
+        db->sources_loaded++;
+    return rc;
+}
+
+int assay_db_load_default(assay_db *db)
+{
+    for (unsigned i = 0; i < default_db_file_count; i++) {
+        const struct default_db_file *f = &default_db_files[i];
+        int rc = assay_db_load_text(db, f->name, f->text, strlen(f->text), NULL);
+        if (rc != ASSAY_OK)
+            return rc;
+    }
+    return ASSAY_OK;
+}
+
+int assay_db_finalize(assay_db *db)
+{
+    int rc = check_loadable(db);
+    if (rc != ASSAY_OK)
+        return rc;
+    if (!db->map) {
+        const struct sigdb *s = &db->engine.sig;
+        if (s->hashes.n + s->bodies.n + s->filename_iocs.n == 0)
+            return util_error(ASSAY_EEMPTY, "no signatures loaded");
+        rc = engine_build(&db->engine);
+        if (rc != ASSAY_OK)
+            return rc;
+    }
+    db->finalized = true;
+    return ASSAY_OK;
+}
+
+int assay_db_save(const assay_db *db, const char *path)
+{
+    if (!db || !db->finalized)
+        return util_error(ASSAY_EINVAL, "the database must be finalized before it is saved");
+    return dbfile_save(db, path);
+}
+
+void assay_db_get_stats(const assay_db *db, struct assay_db_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    const struct sigdb *s = &db->engine.sig;
+    for (size_t i = 0; i < s->hashes.n; i++) {
+        if (s->hashes.v[i].role == SIG_ROLE_ALLOW)
+            out->allowlist_entries++;
+        else
+            out->hash_signatures++;
+    }
+    out->body_signatures = s->bodies.n;
+    out->logical_signatures = s->logicals.n;
+    out->ignored_names = s->ignored_names.n;
+    out->filename_iocs = s->filename_iocs.n;
+    out->skipped_bad = s->skipped_bad;
+    out->sources = s->sources.n;
+}

@@ -1,0 +1,395 @@
+/* dbfile.c — the compiled database file (format in docs/database-format.md).
+ *
+ *   header   64 bytes: magic "ASSAYDB\0", format version, header size,
+ *            section count, byte-order mark, payload size, payload checksum
+ *   table    one entry per section: id, element size, offset, size
+ *   payload  the sections, each 64-byte aligned: the sigdb arrays exactly as
+ *            they are in memory after engine_build(), then the Vectorscan
+ *            databases as hs_serialize_database() wrote them
+ *
+ * Loading maps the file and points the sigdb vectors at the sections (views:
+ * cap == 0), so a million hash signatures cost no parsing. Every index that
+ * the engine follows (names, nodes, classes, sources, expressions) is checked
+ * against the section bounds on load, so a corrupt or forged file gets an
+ * error, never a wild read. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../util/error.h"
+#include "db.h"
+
+#define DBFILE_MAGIC "ASSAYDB\0"
+#define DBFILE_VERSION 1
+#define DBFILE_BOM 0x01020304u
+#define DBFILE_ALIGN 64
+
+enum dbfile_section {
+    SEC_STRINGS = 1, SEC_SOURCES, SEC_HASHES, SEC_BODIES, SEC_NODES, SEC_CLASSES, SEC_ALTOPTS,
+    SEC_ALTBYTES, SEC_LOGICALS, SEC_LEXPR, SEC_FILENAME_IOCS, SEC_IGNORED, SEC_DIRECT, SEC_META,
+    SEC_HS_ATOMS, SEC_HS_FALLBACK, SEC_HS_FILENAMES, SEC_HS_FILENAME_FPS,
+    SEC_COUNT_ = SEC_HS_FILENAME_FPS
+};
+
+struct dbfile_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_size;
+    uint32_t section_count;
+    uint32_t bom;
+    uint64_t payload_size;
+    uint64_t checksum;
+    uint8_t reserved[24];
+};
+
+struct dbfile_entry {
+    uint32_t id;
+    uint32_t elem_size;
+    uint64_t offset;          /* from the start of the file */
+    uint64_t size;
+};
+
+struct dbfile_meta {
+    uint32_t section_hashes;
+    uint32_t allow_hashes;
+    uint64_t skipped_bad;
+    uint8_t any_size_kinds;
+    uint8_t pad[7];
+};
+
+_Static_assert(sizeof(struct dbfile_header) == 64, "header layout");
+_Static_assert(sizeof(struct sig_hash) == 56, "sig_hash layout is part of the file format");
+
+/* A fast 64-bit checksum (4 independent lanes of multiply-rotate): it
+ * detects corruption and truncation; it is not a cryptographic seal. */
+static uint64_t checksum(const uint8_t *p, size_t n)
+{
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
+    uint64_t lane[4] = {1, 2, 3, 4};
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int j = 0; j < 4; j++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * j, 8);
+            lane[j] = (lane[j] ^ w) * k;
+            lane[j] = lane[j] << 31 | lane[j] >> 33;
+        }
+    uint64_t h = n;
+    for (int j = 0; j < 4; j++)
+        h = (h ^ lane[j]) * k;
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001B3ull;
+    return h ^ h >> 29;
+}
+
+bool dbfile_is_compiled(const uint8_t *data, size_t len)
+{
+    return len >= 8 && memcmp(data, DBFILE_MAGIC, 8) == 0;
+}
+
+/* ---- writing --------------------------------------------------------------- */
+
+struct section_src {
+    uint32_t id;
+    uint32_t elem_size;
+    const void *data;
+    size_t size;
+    char *owned;              /* hs_serialize_database output to free */
+};
+
+static int serialize_hs(const hs_database_t *db, uint32_t id, struct section_src *s)
+{
+    memset(s, 0, sizeof *s);
+    s->id = id;
+    s->elem_size = 1;
+    if (!db)
+        return ASSAY_OK;
+    size_t len;
+    if (hs_serialize_database(db, &s->owned, &len) != HS_SUCCESS)
+        return util_error(ASSAY_EENGINE, "cannot serialize a Vectorscan database");
+    s->data = s->owned;
+    s->size = len;
+    return ASSAY_OK;
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        b += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+#define VEC_SECTION(ID, VEC) {ID, sizeof(*(VEC).v), (VEC).v, (VEC).n * sizeof(*(VEC).v), NULL}
+#define BUF_SECTION(ID, BUF) {ID, 1, (BUF).data, (BUF).len, NULL}
+
+int dbfile_save(const struct assay_db *adb, const char *path)
+{
+    const struct engine *e = &adb->engine;
+    const struct sigdb *s = &e->sig;
+    struct dbfile_meta meta = {.section_hashes = e->section_hashes, .allow_hashes = e->allow_hashes,
+                               .skipped_bad = s->skipped_bad, .any_size_kinds = e->any_size_kinds};
+    struct section_src sec[SEC_COUNT_] = {
+        BUF_SECTION(SEC_STRINGS, s->strings),      VEC_SECTION(SEC_SOURCES, s->sources),
+        VEC_SECTION(SEC_HASHES, s->hashes),        VEC_SECTION(SEC_BODIES, s->bodies),
+        VEC_SECTION(SEC_NODES, s->nodes),          VEC_SECTION(SEC_CLASSES, s->classes),
+        VEC_SECTION(SEC_ALTOPTS, s->altopts),      BUF_SECTION(SEC_ALTBYTES, s->altbytes),
+        VEC_SECTION(SEC_LOGICALS, s->logicals),    BUF_SECTION(SEC_LEXPR, s->lexpr_code),
+        VEC_SECTION(SEC_FILENAME_IOCS, s->filename_iocs), VEC_SECTION(SEC_IGNORED, s->ignored_names),
+        VEC_SECTION(SEC_DIRECT, e->direct),        {SEC_META, sizeof meta, &meta, sizeof meta, NULL},
+    };
+    int rc = serialize_hs(e->atoms, SEC_HS_ATOMS, &sec[SEC_HS_ATOMS - 1]);
+    if (rc == ASSAY_OK)
+        rc = serialize_hs(e->fallback, SEC_HS_FALLBACK, &sec[SEC_HS_FALLBACK - 1]);
+    if (rc == ASSAY_OK)
+        rc = serialize_hs(e->filenames, SEC_HS_FILENAMES, &sec[SEC_HS_FILENAMES - 1]);
+    if (rc == ASSAY_OK)
+        rc = serialize_hs(e->filename_fps, SEC_HS_FILENAME_FPS, &sec[SEC_HS_FILENAME_FPS - 1]);
+
+    /* Lay out the payload in memory, then write it in one go. */
+    struct dbfile_entry table[SEC_COUNT_];
+    uint64_t off = sizeof(struct dbfile_header) + sizeof table;
+    struct util_buf out = {0};
+    if (rc == ASSAY_OK) {
+        for (int i = 0; i < SEC_COUNT_; i++) {
+            off = (off + DBFILE_ALIGN - 1) / DBFILE_ALIGN * DBFILE_ALIGN;
+            table[i] = (struct dbfile_entry){sec[i].id, sec[i].elem_size, off, sec[i].size};
+            off += sec[i].size;
+        }
+        if (util_buf_reserve(&out, off) != 0)
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    if (rc == ASSAY_OK) {
+        memset(out.data, 0, off);
+        out.len = off;
+        memcpy(out.data + sizeof(struct dbfile_header), table, sizeof table);
+        for (int i = 0; i < SEC_COUNT_; i++)
+            if (sec[i].size)
+                memcpy(out.data + table[i].offset, sec[i].data, sec[i].size);
+        struct dbfile_header h = {.version = DBFILE_VERSION, .header_size = sizeof h, .section_count = SEC_COUNT_,
+                                  .bom = DBFILE_BOM, .payload_size = off - sizeof h};
+        memcpy(h.magic, DBFILE_MAGIC, 8);
+        h.checksum = checksum(out.data + sizeof h, off - sizeof h);
+        memcpy(out.data, &h, sizeof h);
+        /* Write to a temporary name and rename, so a reader never sees half a file. */
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            rc = util_error(ASSAY_EIO, "%s: %s", tmp, strerror(errno));
+        } else {
+            bool ok = write_all(fd, out.data, out.len) && fsync(fd) == 0;
+            int e2 = errno;
+            ok = close(fd) == 0 && ok;
+            if (!ok || rename(tmp, path) != 0) {
+                rc = util_error(ASSAY_EIO, "%s: %s", path, strerror(ok ? errno : e2));
+                unlink(tmp);
+            }
+        }
+    }
+    util_buf_free(&out);
+    for (int i = 0; i < SEC_COUNT_; i++)
+        free(sec[i].owned);
+    return rc;
+}
+
+/* ---- loading --------------------------------------------------------------- */
+
+struct loader {
+    const char *path;
+    const uint8_t *base;
+    size_t len;
+    const struct dbfile_entry *table;
+    uint32_t count;
+};
+
+static int corrupt(const struct loader *l, const char *what)
+{
+    return util_error(ASSAY_EFORMAT, "%s: corrupt compiled database (%s)", l->path, what);
+}
+
+static const struct dbfile_entry *find_section(const struct loader *l, uint32_t id)
+{
+    for (uint32_t i = 0; i < l->count; i++)
+        if (l->table[i].id == id)
+            return &l->table[i];
+    return NULL;
+}
+
+/* Point a vector at section `id`; elements must have the expected size. */
+static int view(const struct loader *l, uint32_t id, size_t elem, void **v, size_t *n, size_t *cap)
+{
+    const struct dbfile_entry *s = find_section(l, id);
+    if (!s)
+        return corrupt(l, "missing section");
+    if (s->elem_size != elem || s->size % elem != 0 || s->offset % DBFILE_ALIGN != 0)
+        return corrupt(l, "section layout differs from this build");
+    *v = s->size ? (void *)(l->base + s->offset) : NULL;
+    *n = s->size / elem;
+    *cap = 0;
+    return ASSAY_OK;
+}
+
+#define VIEW(L, ID, VEC) view(L, ID, sizeof(*(VEC).v), (void **)&(VEC).v, &(VEC).n, &(VEC).cap)
+
+static int view_buf(const struct loader *l, uint32_t id, struct util_buf *b)
+{
+    void *v;
+    size_t n, cap;
+    int rc = view(l, id, 1, &v, &n, &cap);
+    b->data = v;
+    b->len = n;
+    b->cap = 0;
+    return rc;
+}
+
+static int load_hs(const struct loader *l, uint32_t id, hs_database_t **out)
+{
+    const struct dbfile_entry *s = find_section(l, id);
+    *out = NULL;
+    if (!s)
+        return corrupt(l, "missing engine section");
+    if (s->size == 0)
+        return ASSAY_OK;
+    if (hs_deserialize_database((const char *)l->base + s->offset, s->size, out) != HS_SUCCESS)
+        return util_error(ASSAY_EFORMAT, "%s: the compiled engine does not load on this machine "
+                          "(built by another Vectorscan version or for another CPU); recompile it", l->path);
+    return ASSAY_OK;
+}
+
+static bool str_ok(const struct sigdb *s, uint32_t off)
+{
+    return off < s->strings.len;
+}
+
+/* Every index the engine follows must stay inside its section. */
+static int validate(const struct loader *l, const struct engine *e)
+{
+    const struct sigdb *s = &e->sig;
+    if (s->strings.len == 0 || s->strings.data[s->strings.len - 1] != 0)
+        return corrupt(l, "string pool");
+    for (size_t i = 0; i < s->sources.n; i++)
+        if (!str_ok(s, s->sources.v[i].path))
+            return corrupt(l, "source name");
+    for (size_t i = 0; i < s->hashes.n; i++) {
+        const struct sig_hash *h = &s->hashes.v[i];
+        if (!str_ok(s, h->name) || h->source >= s->sources.n || h->kind >= SIG_HASH_KINDS)
+            return corrupt(l, "hash signature");
+    }
+    for (size_t i = 0; i < s->nodes.n; i++) {
+        const struct pat_node *n = &s->nodes.v[i];
+        if ((n->kind == PN_CLASS && n->a >= s->classes.n) ||
+            (n->kind == PN_ALT && (n->b == 0 || n->a > s->altopts.n || n->b > s->altopts.n - n->a)) ||
+            n->kind > PN_GAP)
+            return corrupt(l, "pattern node");
+    }
+    for (size_t i = 0; i < s->altopts.n; i++)
+        if (s->altopts.v[i].offset > s->altbytes.len || s->altopts.v[i].len > s->altbytes.len - s->altopts.v[i].offset)
+            return corrupt(l, "alternative");
+    for (size_t i = 0; i < s->bodies.n; i++) {
+        const struct sig_body *b = &s->bodies.v[i];
+        if (!str_ok(s, b->name) || b->source >= s->sources.n || b->node_first > s->nodes.n ||
+            b->node_count > s->nodes.n - b->node_first || b->atom_first > b->node_count ||
+            b->atom_len > b->node_count - b->atom_first ||
+            (b->logical != SIG_NONE && (b->logical >= s->logicals.n || b->subsig >= SIG_MAX_SUBSIGS)))
+            return corrupt(l, "body signature");
+    }
+    for (size_t i = 0; i < s->logicals.n; i++) {
+        const struct sig_logical *g = &s->logicals.v[i];
+        if (!str_ok(s, g->name) || g->source >= s->sources.n || g->expr_offset > s->lexpr_code.len ||
+            g->expr_len > s->lexpr_code.len - g->expr_offset)
+            return corrupt(l, "logical signature");
+    }
+    for (size_t i = 0; i < s->filename_iocs.n; i++) {
+        const struct sig_filename_ioc *f = &s->filename_iocs.v[i];
+        if (!str_ok(s, f->regex) || (f->fp_regex != SIG_NONE && !str_ok(s, f->fp_regex)) || f->source >= s->sources.n)
+            return corrupt(l, "filename IOC");
+    }
+    for (size_t i = 0; i < s->ignored_names.n; i++)
+        if (!str_ok(s, s->ignored_names.v[i]))
+            return corrupt(l, "ignored name");
+    for (size_t i = 0; i < e->direct.n; i++)
+        if (e->direct.v[i] >= s->bodies.n)
+            return corrupt(l, "anchored signature list");
+    return ASSAY_OK;
+}
+
+static int check_header(struct loader *l)
+{
+    struct dbfile_header h;
+    if (l->len < sizeof h)
+        return corrupt(l, "shorter than its header");
+    memcpy(&h, l->base, sizeof h);
+    if (h.bom != DBFILE_BOM)
+        return util_error(ASSAY_EFORMAT, "%s: compiled database written on a machine of another byte order", l->path);
+    if (h.version != DBFILE_VERSION)
+        return util_error(ASSAY_EFORMAT, "%s: compiled database format version %u; this assay reads version %u",
+                          l->path, h.version, DBFILE_VERSION);
+    if (h.header_size != sizeof h || h.section_count == 0 || h.section_count > 64)
+        return corrupt(l, "header");
+    if (h.payload_size != l->len - sizeof h)
+        return corrupt(l, "file is truncated or has trailing data");
+    if (checksum(l->base + sizeof h, l->len - sizeof h) != h.checksum)
+        return corrupt(l, "checksum mismatch");
+    size_t table_bytes = (size_t)h.section_count * sizeof(struct dbfile_entry);
+    if (table_bytes > l->len - sizeof h)
+        return corrupt(l, "section table");
+    l->table = (const struct dbfile_entry *)(l->base + sizeof h);
+    l->count = h.section_count;
+    for (uint32_t i = 0; i < l->count; i++) {
+        const struct dbfile_entry *s = &l->table[i];
+        if (s->offset > l->len || s->size > l->len - s->offset || s->elem_size == 0)
+            return corrupt(l, "section out of bounds");
+    }
+    return ASSAY_OK;
+}
+
+int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len)
+{
+    struct loader l = {.path = path, .base = map, .len = len};
+    struct engine *e = &adb->engine;
+    int rc = check_header(&l);
+    if (rc != ASSAY_OK)
+        return rc;
+    struct sigdb *s = &e->sig;
+    sigdb_free(s); /* drop the empty pool from sigdb_init; views replace it */
+    const struct dbfile_entry *m = find_section(&l, SEC_META);
+    if (!m || m->size != sizeof(struct dbfile_meta))
+        return corrupt(&l, "meta section");
+    struct dbfile_meta meta;
+    memcpy(&meta, l.base + m->offset, sizeof meta);
+    if ((rc = view_buf(&l, SEC_STRINGS, &s->strings)) || (rc = VIEW(&l, SEC_SOURCES, s->sources)) ||
+        (rc = VIEW(&l, SEC_HASHES, s->hashes)) || (rc = VIEW(&l, SEC_BODIES, s->bodies)) ||
+        (rc = VIEW(&l, SEC_NODES, s->nodes)) || (rc = VIEW(&l, SEC_CLASSES, s->classes)) ||
+        (rc = VIEW(&l, SEC_ALTOPTS, s->altopts)) || (rc = view_buf(&l, SEC_ALTBYTES, &s->altbytes)) ||
+        (rc = VIEW(&l, SEC_LOGICALS, s->logicals)) || (rc = view_buf(&l, SEC_LEXPR, &s->lexpr_code)) ||
+        (rc = VIEW(&l, SEC_FILENAME_IOCS, s->filename_iocs)) || (rc = VIEW(&l, SEC_IGNORED, s->ignored_names)) ||
+        (rc = VIEW(&l, SEC_DIRECT, e->direct)))
+        goto fail;
+    if ((rc = validate(&l, e)) != ASSAY_OK)
+        goto fail;
+    if ((rc = load_hs(&l, SEC_HS_ATOMS, &e->atoms)) || (rc = load_hs(&l, SEC_HS_FALLBACK, &e->fallback)) ||
+        (rc = load_hs(&l, SEC_HS_FILENAMES, &e->filenames)) ||
+        (rc = load_hs(&l, SEC_HS_FILENAME_FPS, &e->filename_fps)))
+        goto fail;
+    e->section_hashes = meta.section_hashes;
+    e->allow_hashes = meta.allow_hashes;
+    e->any_size_kinds = meta.any_size_kinds;
+    s->skipped_bad = (size_t)meta.skipped_bad;
+    e->built = true;
+    return ASSAY_OK;
+fail:
+    engine_free(e);
+    sigdb_init(s);
+    return rc;
+}

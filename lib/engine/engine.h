@@ -1,0 +1,103 @@
+/* engine.h — the compiled matching engine over one sigdb.
+ *
+ * engine_build() turns the loaded signature set into what a scan needs:
+ *   - one Vectorscan literal database holding the atom of every body
+ *     signature (pattern id = body index), so each object is read once;
+ *   - a Vectorscan regex database for floating signatures with no usable
+ *     atom (rare), and a list of anchored atom-less signatures checked
+ *     directly at their offset;
+ *   - the hash signatures sorted by (scope, size, kind, digest) so an object
+ *     is hashed only when some signature of its size exists;
+ *   - Vectorscan databases for filename IOC regexes and their false-positive
+ *     regexes.
+ * engine_scan_object() then runs everything on one buffer. An engine is
+ * immutable after build and shared by all worker threads; each thread owns an
+ * engine_scratch. */
+#ifndef ASSAY_ENGINE_ENGINE_H
+#define ASSAY_ENGINE_ENGINE_H
+
+#include <hs/hs.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../format/filetype.h"
+#include "../sig/sigdb.h"
+
+#define ENGINE_BODY_DISABLED 0x80  /* sig_body.flags bit: dropped by .ign2 */
+
+struct engine {
+    struct sigdb sig;
+    hs_database_t *atoms;
+    hs_database_t *fallback;
+    hs_database_t *filenames;
+    hs_database_t *filename_fps;
+    UTIL_VEC(uint32_t) direct;     /* anchored bodies without an atom */
+    uint32_t section_hashes;       /* how many PE-section hash signatures */
+    uint32_t allow_hashes;         /* how many allowlist hashes */
+    uint8_t any_size_kinds;        /* bit per hash kind with SIG_ANY_SIZE detections */
+    bool built;
+};
+
+/* Per-thread working memory. */
+struct engine_scratch {
+    hs_scratch_t *atoms, *fallback, *filenames, *filename_fps;
+    /* Per-body state, valid when stamp[i] == generation (no clearing per object). */
+    uint32_t *stamp;
+    uint32_t *count;
+    uint64_t *first_start, *first_end;
+    uint32_t generation;
+    UTIL_VEC(uint32_t) touched;    /* bodies matched in the current object */
+    UTIL_VEC(uint32_t) fname_hits; /* filename IOC ids */
+    UTIL_VEC(uint32_t) fname_fp_hits;
+    uint64_t *steps;               /* verifier steps spent per body in the current object */
+};
+
+enum engine_evidence_kind { EV_BYTES = 1, EV_HASH = 2, EV_FILENAME = 3 };
+
+struct engine_evidence {
+    uint8_t kind;
+    uint8_t hash_kind;
+    uint8_t scope;
+    int16_t subsig;                /* -1 for .ndb */
+    uint64_t offset, length;       /* EV_BYTES: the match; EV_HASH: what was hashed */
+    uint32_t ioc;                  /* EV_FILENAME: filename_iocs index */
+    uint8_t digest[32];            /* EV_HASH: the digest that matched */
+};
+
+struct engine_hit {
+    uint32_t name;
+    uint32_t line;
+    uint16_t source;
+    int16_t score;
+    uint32_t ev_first, ev_count;
+};
+
+struct engine_result {
+    UTIL_VEC(struct engine_hit) hits;
+    UTIL_VEC(struct engine_evidence) evidence;
+    uint8_t digest[SIG_HASH_KINDS][32];
+    uint8_t have_digest;           /* bit per kind */
+    bool allowlisted;              /* an .fp/.sfp entry matched: hits were dropped */
+    bool budget_exhausted;         /* some verification gave up (reported as a warning) */
+    uint32_t budget_body;          /* one body that gave up, for the message */
+};
+
+int engine_build(struct engine *e);
+void engine_free(struct engine *e);
+
+int engine_scratch_init(struct engine_scratch *s, const struct engine *e);
+void engine_scratch_free(struct engine_scratch *s);
+
+void engine_result_reset(struct engine_result *r);
+void engine_result_free(struct engine_result *r);
+
+/* Scan one object. `path` is the display path (matched by filename IOCs).
+ * Returns ASSAY_OK or an error (ENOMEM, EENGINE). */
+int engine_scan_object(const struct engine *e, struct engine_scratch *s, const char *path,
+                       const uint8_t *data, size_t len, bool want_sha256, struct engine_result *r);
+
+/* Compute the digests in `kinds` (bit per enum sig_hash_kind) not yet in r. */
+int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, struct engine_result *r);
+
+#endif

@@ -1,0 +1,150 @@
+/* json.c — findings, problems and the summary as JSON Lines (jansson).
+ * The schema is documented in docs/json-output.md; change both together. */
+#include <jansson.h>
+#include <stdio.h>
+
+#include "assay.h"
+
+const char *assay_status_name(int code)
+{
+    switch (code) {
+    case ASSAY_OK: return "OK";
+    case ASSAY_ENOMEM: return "ENOMEM";
+    case ASSAY_EIO: return "EIO";
+    case ASSAY_ESYNTAX: return "ESYNTAX";
+    case ASSAY_EFORMAT: return "EFORMAT";
+    case ASSAY_ELIMIT: return "ELIMIT";
+    case ASSAY_EINVAL: return "EINVAL";
+    case ASSAY_EENGINE: return "EENGINE";
+    case ASSAY_EEMPTY: return "EEMPTY";
+    default: return "EUNKNOWN";
+    }
+}
+
+static char *dump(json_t *o)
+{
+    if (!o)
+        return NULL;
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return s;
+}
+
+static json_t *hex_of(const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *s = malloc(2 * n + 1);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        s[2 * i] = digits[p[i] >> 4];
+        s[2 * i + 1] = digits[p[i] & 15];
+    }
+    s[2 * n] = 0;
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+/* Printable rendering of matched bytes: ASCII graphic characters and space
+ * as themselves, everything else as '.', so a reader sees strings at a glance. */
+static json_t *text_of(const uint8_t *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        s[i] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '.';
+    s[n] = 0;
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static json_t *evidence_json(const struct assay_evidence *e)
+{
+    json_t *o = json_object();
+    switch (e->kind) {
+    case ASSAY_EVIDENCE_BYTES:
+        json_object_set_new(o, "kind", json_string("signature"));
+        json_object_set_new(o, "strength", json_string("strong"));
+        if (e->subsignature >= 0)
+            json_object_set_new(o, "subsignature", json_integer(e->subsignature));
+        json_object_set_new(o, "offset", json_integer((json_int_t)e->offset));
+        json_object_set_new(o, "length", json_integer((json_int_t)e->length));
+        json_object_set_new(o, "bytes_hex", hex_of(e->bytes, e->bytes_len));
+        json_object_set_new(o, "bytes_text", text_of(e->bytes, e->bytes_len));
+        json_object_set_new(o, "truncated", json_boolean(e->bytes_truncated));
+        break;
+    case ASSAY_EVIDENCE_HASH:
+        json_object_set_new(o, "kind", json_string("hash"));
+        json_object_set_new(o, "strength", json_string("strong"));
+        json_object_set_new(o, "algorithm", json_string(e->hash_kind));
+        json_object_set_new(o, "value", json_string(e->hash_hex));
+        json_object_set_new(o, "scope", json_string(e->hash_scope));
+        json_object_set_new(o, "offset", json_integer((json_int_t)e->hashed_offset));
+        json_object_set_new(o, "size", json_integer((json_int_t)e->hashed_size));
+        break;
+    case ASSAY_EVIDENCE_FILENAME:
+        json_object_set_new(o, "kind", json_string("filename"));
+        json_object_set_new(o, "strength", json_string("weak"));
+        json_object_set_new(o, "pattern", json_string(e->pattern));
+        json_object_set_new(o, "score", json_integer(e->score));
+        break;
+    }
+    return o;
+}
+
+char *assay_finding_json(const struct assay_finding *f)
+{
+    json_t *o = json_object();
+    json_t *src = json_object();
+    json_t *ev = json_array();
+    if (!o || !src || !ev) {
+        json_decref(o);
+        json_decref(src);
+        json_decref(ev);
+        return NULL;
+    }
+    json_object_set_new(o, "type", json_string("finding"));
+    json_object_set_new(o, "path", json_string(f->path));
+    json_object_set_new(o, "verdict", json_string(f->verdict));
+    json_object_set_new(o, "rule", json_string(f->rule));
+    json_object_set_new(src, "file", json_string(f->source));
+    json_object_set_new(src, "line", json_integer(f->line));
+    json_object_set_new(o, "source", src);
+    json_object_set_new(o, "sha256", json_string(f->sha256 ? f->sha256 : ""));
+    json_object_set_new(o, "size", json_integer((json_int_t)f->size));
+    for (size_t i = 0; i < f->evidence_count; i++)
+        json_array_append_new(ev, evidence_json(&f->evidence[i]));
+    json_object_set_new(o, "evidence", ev);
+    return dump(o);
+}
+
+char *assay_problem_json(const struct assay_problem *p)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "type", json_string("error"));
+    json_object_set_new(o, "path", json_string(p->path));
+    json_object_set_new(o, "code", json_string(assay_status_name(p->code)));
+    json_object_set_new(o, "reason", json_string(p->reason));
+    return dump(o);
+}
+
+char *assay_summary_json(const struct assay_scan_summary *s)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "type", json_string("summary"));
+    json_object_set_new(o, "files", json_integer((json_int_t)s->files));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)s->bytes));
+    json_object_set_new(o, "findings", json_integer((json_int_t)s->findings));
+    json_object_set_new(o, "infected_files", json_integer((json_int_t)s->infected_files));
+    json_object_set_new(o, "errors", json_integer((json_int_t)s->errors));
+    json_object_set_new(o, "skipped", json_integer((json_int_t)s->skipped));
+    json_object_set_new(o, "seconds", json_real(s->seconds));
+    return dump(o);
+}

@@ -1,0 +1,87 @@
+/* cli_common.c — size parsing, error printing and database opening shared by
+ * the subcommands. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+bool cli_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!s || !*s || !isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cli_parse_size(const char *s, uint64_t *out)
+{
+    if (!s || !*s || !isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return false;
+    unsigned shift = 0;
+    switch (toupper((unsigned char)*end)) {
+    case 0: break;
+    case 'K': shift = 10; break;
+    case 'M': shift = 20; break;
+    case 'G': shift = 30; break;
+    case 'T': shift = 40; break;
+    default: return false;
+    }
+    if (*end && end[1] && !(toupper((unsigned char)end[1]) == 'B' && !end[2]))
+        return false;
+    if (shift && v > (UINT64_MAX >> shift))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
+void cli_error(const char *context)
+{
+    const char *msg = assay_last_error();
+    if (context)
+        fprintf(stderr, "assay: %s: %s\n", context, msg);
+    else
+        fprintf(stderr, "assay: %s\n", msg);
+}
+
+assay_db *cli_open_databases(const struct cli_databases *d, bool finalize)
+{
+    assay_db *db = assay_db_new();
+    if (!db) {
+        cli_error(NULL);
+        return NULL;
+    }
+    struct assay_load_options lo = {.skip_bad_signatures = d->skip_bad};
+    int rc = ASSAY_OK;
+    if (d->count == 0)
+        rc = assay_db_load_default(db);
+    for (int i = 0; i < d->count && rc == ASSAY_OK; i++)
+        rc = assay_db_load(db, d->paths[i], &lo);
+    if (rc == ASSAY_OK && finalize)
+        rc = assay_db_finalize(db);
+    if (rc != ASSAY_OK) {
+        cli_error(NULL);
+        assay_db_free(db);
+        return NULL;
+    }
+    if (d->skip_bad) {
+        struct assay_db_stats st;
+        assay_db_get_stats(db, &st);
+        if (st.skipped_bad)
+            fprintf(stderr, "assay: skipped %zu malformed or unsupported signature%s\n", st.skipped_bad,
+                    st.skipped_bad == 1 ? "" : "s");
+    }
+    return db;
+}

@@ -1,0 +1,92 @@
+/* test_support.h — helpers shared by the unit tests that go through the
+ * public API: build a database from text, scan a buffer, collect findings. */
+#ifndef ASSAY_TEST_SUPPORT_H
+#define ASSAY_TEST_SUPPORT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assay.h"
+
+#define TS_MAX 64
+
+struct ts_found {
+    char rule[128];
+    char source[256];
+    unsigned line;
+    size_t evidence_count;
+    struct assay_evidence ev0;
+    unsigned char bytes0[64];
+    char hash0[65];
+};
+
+struct ts_results {
+    struct ts_found f[TS_MAX];
+    size_t n;
+    size_t problems;
+    char last_problem[512];
+};
+
+static inline void ts_on_finding(void *user, const struct assay_finding *f)
+{
+    struct ts_results *r = user;
+    if (r->n >= TS_MAX)
+        return;
+    struct ts_found *x = &r->f[r->n++];
+    snprintf(x->rule, sizeof x->rule, "%s", f->rule);
+    snprintf(x->source, sizeof x->source, "%s", f->source);
+    x->line = f->line;
+    x->evidence_count = f->evidence_count;
+    if (f->evidence_count) {
+        x->ev0 = f->evidence[0];
+        if (x->ev0.bytes)
+            memcpy(x->bytes0, x->ev0.bytes, x->ev0.bytes_len < 64 ? x->ev0.bytes_len : 64);
+        if (x->ev0.hash_hex)
+            snprintf(x->hash0, sizeof x->hash0, "%s", x->ev0.hash_hex);
+    }
+}
+
+static inline void ts_on_problem(void *user, const struct assay_problem *p)
+{
+    struct ts_results *r = user;
+    r->problems++;
+    snprintf(r->last_problem, sizeof r->last_problem, "%s: %s", p->path, p->reason);
+}
+
+/* A finalized database from (name, text) pairs; NULL-terminated list. */
+static inline assay_db *ts_db(const char *const *pairs)
+{
+    assay_db *db = assay_db_new();
+    for (size_t i = 0; pairs[i]; i += 2)
+        if (assay_db_load_text(db, pairs[i], pairs[i + 1], strlen(pairs[i + 1]), NULL) != ASSAY_OK) {
+            fprintf(stderr, "load failed: %s\n", assay_last_error());
+            assay_db_free(db);
+            return NULL;
+        }
+    if (assay_db_finalize(db) != ASSAY_OK) {
+        fprintf(stderr, "finalize failed: %s\n", assay_last_error());
+        assay_db_free(db);
+        return NULL;
+    }
+    return db;
+}
+
+static inline void ts_scan(const assay_db *db, const char *name, const void *data, size_t len, struct ts_results *r)
+{
+    memset(r, 0, sizeof *r);
+    struct assay_scan_callbacks cb = {ts_on_finding, ts_on_problem, r};
+    struct assay_scan_options o;
+    assay_scan_options_init(&o);
+    assay_scan_buffer(db, name, data, len, &o, &cb, NULL);
+}
+
+static inline const struct ts_found *ts_find(const struct ts_results *r, const char *rule)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->f[i].rule, rule) == 0)
+            return &r->f[i];
+    return NULL;
+}
+
+#endif
