@@ -64,6 +64,11 @@ struct assay_db_stats {
 assay_db *assay_db_new(void);
 void assay_db_free(assay_db *db);
 
+/* Receive warnings while loading and finalizing: each signature skipped by
+ * skip_bad_signatures, and each IOC regex the engine cannot run, by file:line. */
+typedef void (*assay_warning_fn)(void *user, const char *message);
+void assay_db_set_warning_handler(assay_db *db, assay_warning_fn fn, void *user);
+
 /* Load signatures from a file or, recursively, a folder: ClamAV .hdb .hsb
  * .mdb .msb .ndb .ldb .fp .sfp .ign2 .cvd .cld, IOC lists (hash-iocs*,
  * filename-iocs*, *.ioc with a recognisable line format) and compiled assay

@@ -56,6 +56,12 @@ void cli_error(const char *context)
         fprintf(stderr, "assay: %s\n", msg);
 }
 
+static void print_warning(void *user, const char *message)
+{
+    (void)user;
+    fprintf(stderr, "assay: warning: %s\n", message);
+}
+
 assay_db *cli_open_databases(const struct cli_databases *d, bool finalize)
 {
     assay_db *db = assay_db_new();
@@ -63,6 +69,7 @@ assay_db *cli_open_databases(const struct cli_databases *d, bool finalize)
         cli_error(NULL);
         return NULL;
     }
+    assay_db_set_warning_handler(db, print_warning, NULL);
     struct assay_load_options lo = {.skip_bad_signatures = d->skip_bad};
     int rc = ASSAY_OK;
     if (d->count == 0)
@@ -76,7 +83,7 @@ assay_db *cli_open_databases(const struct cli_databases *d, bool finalize)
         assay_db_free(db);
         return NULL;
     }
-    if (d->skip_bad) {
+    {
         struct assay_db_stats st;
         assay_db_get_stats(db, &st);
         if (st.skipped_bad)

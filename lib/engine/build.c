@@ -187,6 +187,21 @@ static int add_atom(struct pattern_list *p, const struct sigdb *db, uint32_t id,
     return 0;
 }
 
+static int add_regex(struct pattern_list *p, uint32_t id, const char *regex, unsigned flags);
+
+/* An atom starting with 00 as an escaped regex (see atom_score in clam_hex.c). */
+static int add_atom_regex(struct pattern_list *p, const struct sigdb *db, uint32_t id, const struct sig_body *b,
+                          struct util_buf *rx)
+{
+    rx->len = 0;
+    for (uint32_t k = 0; k < b->atom_len; k++)
+        if (util_buf_printf(rx, "\\x%02x", db->nodes.v[b->node_first + b->atom_first + k].value) != 0)
+            return -1;
+    if (util_buf_append_byte(rx, 0) != 0)
+        return -1;
+    return add_regex(p, id, (const char *)rx->data, (b->flags & SIG_F_NOCASE) ? HS_FLAG_CASELESS : 0);
+}
+
 static int add_regex(struct pattern_list *p, uint32_t id, const char *regex, unsigned flags)
 {
     size_t off = p->text.len;
@@ -209,7 +224,7 @@ static int resolve(struct pattern_list *p)
 static int build_body_databases(struct engine *e)
 {
     struct sigdb *db = &e->sig;
-    struct pattern_list atoms = {0}, regexes = {0};
+    struct pattern_list atoms = {0}, nul_atoms = {0}, regexes = {0};
     struct util_buf rx = {0};
     int rc = ASSAY_OK;
     for (uint32_t i = 0; i < db->bodies.n && rc == ASSAY_OK; i++) {
@@ -217,7 +232,8 @@ static int build_body_databases(struct engine *e)
         if (b->flags & ENGINE_BODY_DISABLED)
             continue;
         if (b->atom_len > 0) {
-            if (add_atom(&atoms, db, i, b) != 0)
+            bool leading_nul = db->nodes.v[b->node_first + b->atom_first].value == 0;
+            if ((leading_nul ? add_atom_regex(&nul_atoms, db, i, b, &rx) : add_atom(&atoms, db, i, b)) != 0)
                 rc = util_error(ASSAY_ENOMEM, "out of memory");
         } else if (body_is_anchored(b)) {
             if (util_vec_push(&e->direct, i) != 0)
@@ -231,20 +247,45 @@ static int build_body_databases(struct engine *e)
         }
     }
     util_buf_free(&rx);
-    if (rc == ASSAY_OK && (resolve(&atoms) != 0 || resolve(&regexes) != 0))
+    if (rc == ASSAY_OK && (resolve(&atoms) != 0 || resolve(&nul_atoms) != 0 || resolve(&regexes) != 0))
         rc = util_error(ASSAY_ENOMEM, "out of memory");
     hs_compile_error_t *err = NULL;
     if (rc == ASSAY_OK && atoms.exprs.n > 0 &&
         hs_compile_lit_multi(atoms.exprs.v, atoms.flags.v, atoms.ids.v, atoms.lens.v, (unsigned)atoms.exprs.n,
                              HS_MODE_BLOCK, NULL, &e->atoms, &err) != HS_SUCCESS)
         rc = hs_failure("body signatures", err, db, atoms.ids.v);
+    if (rc == ASSAY_OK && nul_atoms.exprs.n > 0 &&
+        hs_compile_multi(nul_atoms.exprs.v, nul_atoms.flags.v, nul_atoms.ids.v, (unsigned)nul_atoms.exprs.n,
+                         HS_MODE_BLOCK, NULL, &e->atoms_nul, &err) != HS_SUCCESS)
+        rc = hs_failure("body signatures", err, db, nul_atoms.ids.v);
     if (rc == ASSAY_OK && regexes.exprs.n > 0 &&
         hs_compile_multi(regexes.exprs.v, regexes.flags.v, regexes.ids.v, (unsigned)regexes.exprs.n, HS_MODE_BLOCK,
                          NULL, &e->fallback, &err) != HS_SUCCESS)
         rc = hs_failure("body signatures without a literal", err, db, regexes.ids.v);
     pattern_list_free(&atoms);
+    pattern_list_free(&nul_atoms);
     pattern_list_free(&regexes);
     return rc;
+}
+
+/* LOKI compiles IOC regexes with Python's re; a few real ones use syntax
+ * Vectorscan refuses (e.g. '$' in mid-pattern, which can never match there
+ * anyway). Such an IOC is skipped and named, so one line cannot stop the load. */
+static bool regex_usable(struct sigdb *db, const struct sig_filename_ioc *f, uint32_t regex, unsigned flags,
+                         const char *what)
+{
+    hs_expr_info_t *info = NULL;
+    hs_compile_error_t *err = NULL;
+    if (hs_expression_info(sigdb_str(db, regex), flags, &info, &err) == HS_SUCCESS) {
+        free(info);
+        return true;
+    }
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s:%u: filename IOC skipped: Vectorscan cannot run its %s: %s",
+             sigdb_str(db, db->sources.v[f->source].path), f->line, what, err ? err->message : "?");
+    hs_free_compile_error(err);
+    sigdb_skipped(db, msg);
+    return false;
 }
 
 static int build_filename_databases(struct engine *e)
@@ -259,9 +300,17 @@ static int build_filename_databases(struct engine *e)
     unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
     for (uint32_t i = 0; i < db->filename_iocs.n && rc == ASSAY_OK; i++) {
         const struct sig_filename_ioc *f = &db->filename_iocs.v[i];
+        if (!regex_usable(db, f, f->regex, flags, "regex") ||
+            (f->fp_regex != SIG_NONE && !regex_usable(db, f, f->fp_regex, flags, "false-positive regex")))
+            continue;
         if (add_regex(&main, i, sigdb_str(db, f->regex), flags) != 0 ||
             (f->fp_regex != SIG_NONE && add_regex(&fps, i, sigdb_str(db, f->fp_regex), flags) != 0))
             rc = util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    if (rc == ASSAY_OK && main.text_offsets.n == 0) {
+        pattern_list_free(&main);
+        pattern_list_free(&fps);
+        return ASSAY_OK;
     }
     if (rc == ASSAY_OK && (resolve(&main) != 0 || resolve(&fps) != 0))
         rc = util_error(ASSAY_ENOMEM, "out of memory");
@@ -300,10 +349,12 @@ int engine_build(struct engine *e)
 void engine_free(struct engine *e)
 {
     hs_free_database(e->atoms);
+    hs_free_database(e->atoms_nul);
     hs_free_database(e->fallback);
     hs_free_database(e->filenames);
     hs_free_database(e->filename_fps);
-    util_vec_free(&e->direct);
+    if (e->direct.cap) /* a view into a compiled file otherwise */
+        util_vec_free(&e->direct);
     sigdb_free(&e->sig);
     memset(e, 0, sizeof *e);
 }

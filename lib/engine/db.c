@@ -33,6 +33,12 @@ void assay_db_free(assay_db *db)
     free(db);
 }
 
+void assay_db_set_warning_handler(assay_db *db, assay_warning_fn fn, void *user)
+{
+    db->engine.sig.warn = fn;
+    db->engine.sig.warn_user = user;
+}
+
 static int check_loadable(const assay_db *db)
 {
     if (!db)

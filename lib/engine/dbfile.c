@@ -30,8 +30,8 @@
 enum dbfile_section {
     SEC_STRINGS = 1, SEC_SOURCES, SEC_HASHES, SEC_BODIES, SEC_NODES, SEC_CLASSES, SEC_ALTOPTS,
     SEC_ALTBYTES, SEC_LOGICALS, SEC_LEXPR, SEC_FILENAME_IOCS, SEC_IGNORED, SEC_DIRECT, SEC_META,
-    SEC_HS_ATOMS, SEC_HS_FALLBACK, SEC_HS_FILENAMES, SEC_HS_FILENAME_FPS,
-    SEC_COUNT_ = SEC_HS_FILENAME_FPS
+    SEC_HS_ATOMS, SEC_HS_FALLBACK, SEC_HS_FILENAMES, SEC_HS_FILENAME_FPS, SEC_HS_ATOMS_NUL,
+    SEC_COUNT_ = SEC_HS_ATOMS_NUL
 };
 
 struct dbfile_header {
@@ -149,6 +149,8 @@ int dbfile_save(const struct assay_db *adb, const char *path)
         VEC_SECTION(SEC_DIRECT, e->direct),        {SEC_META, sizeof meta, &meta, sizeof meta, NULL},
     };
     int rc = serialize_hs(e->atoms, SEC_HS_ATOMS, &sec[SEC_HS_ATOMS - 1]);
+    if (rc == ASSAY_OK)
+        rc = serialize_hs(e->atoms_nul, SEC_HS_ATOMS_NUL, &sec[SEC_HS_ATOMS_NUL - 1]);
     if (rc == ASSAY_OK)
         rc = serialize_hs(e->fallback, SEC_HS_FALLBACK, &sec[SEC_HS_FALLBACK - 1]);
     if (rc == ASSAY_OK)
@@ -362,7 +364,11 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len)
     if (rc != ASSAY_OK)
         return rc;
     struct sigdb *s = &e->sig;
+    void (*warn)(void *, const char *) = s->warn;
+    void *warn_user = s->warn_user;
     sigdb_free(s); /* drop the empty pool from sigdb_init; views replace it */
+    s->warn = warn;
+    s->warn_user = warn_user;
     const struct dbfile_entry *m = find_section(&l, SEC_META);
     if (!m || m->size != sizeof(struct dbfile_meta))
         return corrupt(&l, "meta section");
@@ -378,7 +384,8 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len)
         goto fail;
     if ((rc = validate(&l, e)) != ASSAY_OK)
         goto fail;
-    if ((rc = load_hs(&l, SEC_HS_ATOMS, &e->atoms)) || (rc = load_hs(&l, SEC_HS_FALLBACK, &e->fallback)) ||
+    if ((rc = load_hs(&l, SEC_HS_ATOMS, &e->atoms)) || (rc = load_hs(&l, SEC_HS_ATOMS_NUL, &e->atoms_nul)) ||
+        (rc = load_hs(&l, SEC_HS_FALLBACK, &e->fallback)) ||
         (rc = load_hs(&l, SEC_HS_FILENAMES, &e->filenames)) ||
         (rc = load_hs(&l, SEC_HS_FILENAME_FPS, &e->filename_fps)))
         goto fail;

@@ -29,6 +29,7 @@
 struct engine {
     struct sigdb sig;
     hs_database_t *atoms;
+    hs_database_t *atoms_nul;      /* atoms starting with 00, as escaped regexes */
     hs_database_t *fallback;
     hs_database_t *filenames;
     hs_database_t *filename_fps;
@@ -41,7 +42,7 @@ struct engine {
 
 /* Per-thread working memory. */
 struct engine_scratch {
-    hs_scratch_t *atoms, *fallback, *filenames, *filename_fps;
+    hs_scratch_t *atoms, *atoms_nul, *fallback, *filenames, *filename_fps;
     /* Per-body state, valid when stamp[i] == generation (no clearing per object). */
     uint32_t *stamp;
     uint32_t *count;

@@ -555,6 +555,8 @@ int engine_scan_object(const struct engine *e, struct engine_scratch *s, const c
     int rc = ASSAY_OK;
     if (e->atoms && len > 0)
         rc = scan_chunks(&o, e->atoms, s->atoms, on_atom);
+    if (rc == ASSAY_OK && e->atoms_nul && len > 0)
+        rc = scan_chunks(&o, e->atoms_nul, s->atoms_nul, on_atom);
     if (rc == ASSAY_OK && e->fallback)
         rc = scan_chunks(&o, e->fallback, s->fallback, on_fallback);
     if (rc == ASSAY_OK && e->direct.n)

@@ -28,6 +28,8 @@ int engine_scratch_init(struct engine_scratch *s, const struct engine *e)
     }
     int rc = clone_scratch(e->atoms, &s->atoms);
     if (rc == ASSAY_OK)
+        rc = clone_scratch(e->atoms_nul, &s->atoms_nul);
+    if (rc == ASSAY_OK)
         rc = clone_scratch(e->fallback, &s->fallback);
     if (rc == ASSAY_OK)
         rc = clone_scratch(e->filenames, &s->filenames);
@@ -41,6 +43,7 @@ int engine_scratch_init(struct engine_scratch *s, const struct engine *e)
 void engine_scratch_free(struct engine_scratch *s)
 {
     hs_free_scratch(s->atoms);
+    hs_free_scratch(s->atoms_nul);
     hs_free_scratch(s->fallback);
     hs_free_scratch(s->filenames);
     hs_free_scratch(s->filename_fps);

@@ -96,21 +96,25 @@ struct pe_raw_section {
     uint32_t raw_offset;
 };
 
-/* Round down / up to a multiple of `a` the way ClamAV does: by division (so a
- * FileAlignment that is not a power of two still applies), leaving the value
- * alone for an alignment of 0 or 1, and wrapping in 32 bits when rounding up
- * overflows. */
+/* Round down / up to a multiple of `a` the way ClamAV does: by division, so
+ * an alignment that is not a power of two still applies, and not at all for
+ * an alignment of 0 or 1. Rounding up is exact here; pe_truncate32 gives the
+ * 32-bit value ClamAV keeps when the result does not fit. */
 static uint32_t align_down32(uint32_t v, uint32_t a)
 {
     return a > 1 ? v / a * a : v;
 }
 
-static uint32_t align_up32(uint32_t v, uint32_t a)
+static uint64_t align_up(uint32_t v, uint32_t a)
 {
-    if (a <= 1)
+    if (a <= 1 || v % a == 0)
         return v;
-    uint32_t sum = v + (a - 1u); /* unsigned: wraps like ClamAV's 32-bit math */
-    return sum / a * a;
+    return ((uint64_t)(v / a) + 1u) * a;
+}
+
+static uint32_t pe_truncate32(uint64_t v)
+{
+    return (uint32_t)(v & 0xffffffffu);
 }
 
 static bool pe_read_headers(const struct reader *r, struct pe_headers *h)
@@ -175,13 +179,14 @@ static uint32_t pe_effective_file_align(const struct reader *r, const struct pe_
 }
 
 /* Normalize one section as ClamAV does; false when ClamAV would reject the
- * whole header (and with it every EP/Sx/SL offset):
- *   - VirtualSize or VirtualAddress with the sign bit set;
- *   - SizeOfRawData whose rounding up to FileAlignment overflows 32 bits;
- *   - raw data (SizeOfRawData != 0) starting at or past the end of the file.
- * PointerToRawData is rounded down and SizeOfRawData up to FileAlignment, the
- * raw size is then clipped to the file; VirtualAddress is rounded down and
- * VirtualSize (or SizeOfRawData when it is 0) up to SectionAlignment. */
+ * whole header (and with it every EP/Sx/SL offset) because VirtualSize or
+ * VirtualAddress has the sign bit set.
+ * PointerToRawData is rounded down and SizeOfRawData up to FileAlignment
+ * (truncated to 32 bits); the raw size is then clipped to the file, and is 0
+ * when the section's unrounded PointerToRawData is at or past the end: ClamAV
+ * keeps such a section in the numbering but never maps the EP into it.
+ * VirtualAddress is rounded down and VirtualSize (or SizeOfRawData when it is
+ * 0) up to SectionAlignment. */
 static bool pe_normalize_section(const struct pe_raw_section *s, const struct pe_headers *h,
                                  size_t len, struct fmt_section *out)
 {
@@ -189,23 +194,17 @@ static bool pe_normalize_section(const struct pe_raw_section *s, const struct pe
         return false;
 
     uint32_t raw_offset = align_down32(s->raw_offset, h->file_align);
-    uint32_t raw_size = align_up32(s->raw_size, h->file_align);
-    if (s->raw_size != 0 && raw_size == 0)
-        return false;
-
-    uint64_t clipped = raw_size;
-    if (raw_size != 0) {
-        if (raw_offset >= len)
-            return false;
-        if (clipped > len - raw_offset)
-            clipped = len - raw_offset;
-    }
+    uint64_t raw_size = pe_truncate32(align_up(s->raw_size, h->file_align));
+    if (s->raw_offset >= len) /* raw_offset <= s->raw_offset */
+        raw_size = 0;
+    else if (raw_size > len - raw_offset)
+        raw_size = len - raw_offset;
 
     uint32_t vsize = s->virtual_size != 0 ? s->virtual_size : s->raw_size;
     out->raw_offset = raw_offset;
-    out->raw_size = clipped;
+    out->raw_size = raw_size;
     out->virtual_address = align_down32(s->virtual_address, h->section_align);
-    out->virtual_size = align_up32(vsize, h->section_align);
+    out->virtual_size = pe_truncate32(align_up(vsize, h->section_align));
     return true;
 }
 
@@ -215,13 +214,13 @@ static bool section_holds_rva(const struct fmt_section *s, uint64_t rva)
 }
 
 /* The entry point's file offset. An EP below SizeOfHeaders (rounded up to
- * SectionAlignment, with 32-bit wrap) is an offset into the headers and must
+ * SectionAlignment, truncated to 32 bits) is an offset into the headers and must
  * lie inside the file. Otherwise it must fall in a section's raw data — not
  * merely its virtual extent — and when sections overlap the last one in the
  * table wins. */
 static bool pe_map_entry(const struct reader *r, const struct pe_headers *h, uint64_t *offset)
 {
-    uint32_t headers_end = align_up32(h->headers_size, h->section_align);
+    uint32_t headers_end = pe_truncate32(align_up(h->headers_size, h->section_align));
     if (h->entry < headers_end) {
         if (h->entry >= r->len)
             return false;

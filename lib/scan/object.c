@@ -99,9 +99,6 @@ static void report_findings(struct scan_worker *w, const char *path, const uint8
     }
     if (any)
         atomic_fetch_add(&run->infected, 1);
-    if (r->budget_exhausted)
-        scan_problem(run, path, ASSAY_ELIMIT, "signature %s: verification limit reached; some of its matches may be missing",
-                     sigdb_str(db, db->bodies.v[r->budget_body].name));
 }
 
 struct member_ctx {
@@ -167,6 +164,12 @@ int scan_object(struct scan_worker *w, const char *path, const uint8_t *data, si
     }
     if (w->result.hits.n)
         report_findings(w, path, data, len);
+    if (w->result.budget_exhausted) {
+        const struct sigdb *db = &run->engine->sig;
+        scan_problem(run, path, ASSAY_ELIMIT,
+                     "signature %s: verification work limit reached on this object; it may have missed a match",
+                     sigdb_str(db, db->bodies.v[w->result.budget_body].name));
+    }
     if (run->opt->scan_archives && arc_detect(data, len))
         scan_members(w, path, data, len, depth);
     return ASSAY_OK;

@@ -317,7 +317,9 @@ static bool is_exact_byte(const struct pat_node *n)
  * (00 00 00, 90 90 90) occur everywhere and make poor prefilters. */
 static unsigned atom_score(const struct pat_node *n, uint32_t len)
 {
-    unsigned distinct = 0;
+    /* Vectorscan's literal API refuses literals that start with 00; such
+     * atoms take a slower path (build.c), so prefer any other window. */
+    unsigned distinct = n[0].value == 0 ? 0 : 2;
     bool seen[256] = {false};
     for (uint32_t i = 0; i < len; i++)
         if (!seen[n[i].value]) {
@@ -343,7 +345,7 @@ static void choose_atom(const struct sigdb *db, struct sig_body *b)
         /* Consider every window of the run at its maximal length. */
         uint32_t run = j - i;
         uint32_t w = run > SIG_MAX_ATOM ? SIG_MAX_ATOM : run;
-        for (uint32_t s = i; s + w <= j; s++) {
+        for (uint32_t s = i; run >= CLAM_MIN_ATOM && s + w <= j; s++) {
             unsigned score = atom_score(&n[s], w);
             if (score > best_score) {
                 best_score = score;

@@ -40,6 +40,13 @@ uint32_t sigdb_string(struct sigdb *db, const char *s, size_t len)
     return (uint32_t)off;
 }
 
+void sigdb_skipped(struct sigdb *db, const char *message)
+{
+    db->skipped_bad++;
+    if (db->warn)
+        db->warn(db->warn_user, message);
+}
+
 int sigdb_source(struct sigdb *db, const char *path)
 {
     for (size_t i = 0; i < db->sources.n; i++)

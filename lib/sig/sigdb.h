@@ -171,7 +171,13 @@ struct sigdb {
     UTIL_VEC(struct sig_filename_ioc) filename_iocs;
     UTIL_VEC(uint32_t) ignored_names;   /* .ign2: string pool offsets */
     size_t skipped_bad;
+    /* Where skipped signatures are reported (may be NULL). */
+    void (*warn)(void *user, const char *message);
+    void *warn_user;
 };
+
+/* Count a skipped signature and report why. */
+void sigdb_skipped(struct sigdb *db, const char *message);
 
 void sigdb_init(struct sigdb *db);
 void sigdb_free(struct sigdb *db);

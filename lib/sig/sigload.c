@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../util/error.h"
+#include "assay.h"
 #include "clam_cvd.h"
 #include "clam_hash.h"
 #include "clam_ldb.h"
@@ -95,7 +96,7 @@ static int load_lines(struct sig_load_ctx *ctx, sig_line_parser parse, const cha
             continue;
         int rc = parse(ctx, line, n, lineno);
         if (rc == ASSAY_ESYNTAX && ctx->skip_bad) {
-            ctx->db->skipped_bad++;
+            sigdb_skipped(ctx->db, assay_last_error());
             continue;
         }
         if (rc != ASSAY_OK)

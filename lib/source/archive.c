@@ -700,9 +700,13 @@ static int walk_buffer(const uint8_t *data, size_t len, const char *outer_name,
     st.raw_name = raw ? raw_name : NULL;
     int result = walk_with(&st, raw ? ARC_READ_RAW : ARC_READ_FORMATS);
     /* The decompressed start looked like an archive but no format took it:
-     * fall back to one member rather than losing the whole stream. */
+     * fall back to one member rather than losing the whole stream. The data
+     * is all there, so this is a note, not an error. */
     if (!raw && result == 0 && st.headers == 0 && st.compressed && report->error) {
+        char why[sizeof report->message];
+        memcpy(why, report->message, sizeof why);
         memset(report, 0, sizeof(*report));
+        report_note(report, "decompressed data read as one member (%s)", why);
         st.spent = 0;
         st.raw_name = raw_name;
         result = walk_with(&st, ARC_READ_RAW);

@@ -307,6 +307,27 @@ static void test_bare_compressed_empty(void **state)
     free(b.data);
 }
 
+/* Decompressed data that merely starts with an archive magic (here binary
+ * cpio's two bytes) is still delivered, whole, as the stream's one member. */
+static void test_bare_compressed_false_magic(void **state)
+{
+    (void)state;
+    uint8_t payload[3000];
+    fill_pattern(payload, sizeof payload, 77);
+    payload[0] = 0xc7;
+    payload[1] = 0x71;
+    payload[2] = 0xff;
+    struct built b = build_compressed(archive_write_add_filter_gzip, payload, sizeof payload, 1 << 14);
+    struct collector c = {0};
+    struct arc_report r;
+    assert_int_equal(arc_walk(b.data, b.len, "odd.bin.gz", &generous, collect, &c, &r), 0);
+    assert_false(r.error);
+    assert_int_equal(c.n, 1);
+    assert_member(&c, "odd.bin", payload, sizeof payload);
+    collector_free(&c);
+    free(b.data);
+}
+
 static void test_nested_zip_in_tar_gz(void **state)
 {
     (void)state;
@@ -845,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_ar),
         cmocka_unit_test(test_bare_compressed),
         cmocka_unit_test(test_bare_compressed_empty),
+        cmocka_unit_test(test_bare_compressed_false_magic),
         cmocka_unit_test(test_nested_zip_in_tar_gz),
         cmocka_unit_test(test_utf8_names),
         cmocka_unit_test(test_truncated_zip),
