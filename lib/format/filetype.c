@@ -180,7 +180,8 @@ static uint32_t pe_effective_file_align(const struct reader *r, const struct pe_
 
 /* Normalize one section as ClamAV does; false when ClamAV would reject the
  * whole header (and with it every EP/Sx/SL offset) because VirtualSize or
- * VirtualAddress has the sign bit set.
+ * VirtualAddress has the sign bit set, or because a non-zero SizeOfRawData
+ * rounds up to exactly 2^32 (0 once truncated; any other overflow is kept).
  * PointerToRawData is rounded down and SizeOfRawData up to FileAlignment
  * (truncated to 32 bits); the raw size is then clipped to the file, and is 0
  * when the section's unrounded PointerToRawData is at or past the end: ClamAV
@@ -195,6 +196,8 @@ static bool pe_normalize_section(const struct pe_raw_section *s, const struct pe
 
     uint32_t raw_offset = align_down32(s->raw_offset, h->file_align);
     uint64_t raw_size = pe_truncate32(align_up(s->raw_size, h->file_align));
+    if (s->raw_size != 0 && raw_size == 0)
+        return false;
     if (s->raw_offset >= len) /* raw_offset <= s->raw_offset */
         raw_size = 0;
     else if (raw_size > len - raw_offset)

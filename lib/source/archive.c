@@ -21,7 +21,7 @@
  * C.UTF-8 LC_CTYPE (uselocale), switched back to the caller's locale around
  * every callback: names come out as stored, UTF-8 where the archive says so. */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L /* uselocale, newlocale, strcasecmp */
+#define _POSIX_C_SOURCE 200809L /* uselocale, newlocale, strcasecmp, pthread_once */
 #endif
 
 #include "source/archive.h"
@@ -29,6 +29,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -715,6 +716,15 @@ static int walk_buffer(const uint8_t *data, size_t len, const char *outer_name,
     return result;
 }
 
+/* One C.UTF-8 LC_CTYPE locale for the process, made once and never freed. */
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+static locale_t utf8_locale;
+
+static void make_utf8_locale(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
 int arc_walk(const uint8_t *data, size_t len, const char *outer_name, const struct arc_limits *lim,
              arc_member_fn member, void *ctx, struct arc_report *report)
 {
@@ -726,13 +736,11 @@ int arc_walk(const uint8_t *data, size_t len, const char *outer_name, const stru
         return 0;
     }
     /* Without C.UTF-8 the walk still works; non-ASCII names may then read "?". */
-    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-    locale_t caller_locale = utf8 ? uselocale(utf8) : (locale_t)0;
+    pthread_once(&utf8_once, make_utf8_locale);
+    locale_t caller_locale = utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
     int result = walk_buffer(data ? data : (const uint8_t *)"", len, outer_name,
                              lim ? lim : &no_limits, member, ctx, report, caller_locale);
-    if (utf8) {
+    if (caller_locale)
         uselocale(caller_locale);
-        freelocale(utf8);
-    }
     return result;
 }

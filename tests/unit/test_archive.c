@@ -457,6 +457,24 @@ static void test_truncated_tar_gz(void **state)
     free(b.data);
 }
 
+static void test_truncated_bare_gzip(void **state)
+{
+    (void)state;
+    static uint8_t payload[300000];
+    fill_pattern(payload, sizeof payload, 21);
+    struct built b = build_compressed(archive_write_add_filter_gzip, payload, sizeof payload, 1 << 20);
+    struct collector c = {0};
+    struct arc_report r;
+    assert_int_equal(arc_walk(b.data, b.len / 2, "p.gz", &generous, collect, &c, &r), 0);
+    assert_true(r.error);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.m[0].name, "p");
+    assert_true(c.m[0].len > 0 && c.m[0].len < sizeof payload);
+    assert_memory_equal(c.m[0].data, payload, c.m[0].len);
+    collector_free(&c);
+    free(b.data);
+}
+
 static void test_not_archive(void **state)
 {
     (void)state;
@@ -871,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_utf8_names),
         cmocka_unit_test(test_truncated_zip),
         cmocka_unit_test(test_truncated_tar_gz),
+        cmocka_unit_test(test_truncated_bare_gzip),
         cmocka_unit_test(test_not_archive),
         cmocka_unit_test(test_detect_magics),
         cmocka_unit_test(test_callback_stops_walk),
