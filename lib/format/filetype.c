@@ -297,7 +297,6 @@ bool fmt_pe_rva_to_offset(const struct fmt_info *info, uint64_t rva, uint64_t *o
 #define ELF_CLASS_64 2u
 #define ELF_DATA_LE 1u
 #define ELF_DATA_BE 2u
-#define ELF_PT_LOAD 1u
 
 struct elf_layout {
     bool wide;                  /* ELFCLASS64 */
@@ -321,84 +320,105 @@ static bool elf_read_header(const struct reader *r, struct elf_layout *e)
            read_u16(r, tables + 4, &e->shentsize) && read_u16(r, tables + 6, &e->shnum);
 }
 
-/* Map e_entry through the PT_LOAD segment whose file image holds it. */
+/* Address arithmetic wraps at the object's width, as it does in ClamAV. */
+static uint64_t elf_wrap(const struct elf_layout *e, uint64_t v)
+{
+    return e->wide ? v : (v & 0xffffffffu);
+}
+
+/* True when a table of `count` entries of exactly `entsize` bytes (ClamAV
+ * accepts no other entry size) lies wholly inside the buffer. */
+static bool elf_table_ok(const struct reader *r, uint64_t off, uint16_t count, uint16_t entsize,
+                         uint16_t expected)
+{
+    return entsize == expected && span_in_buffer(r->len, off, (uint64_t)count * entsize);
+}
+
+/* ClamAV maps e_entry through the first program header of any type (not only
+ * PT_LOAD) with p_vaddr <= e_entry < p_vaddr + p_memsz, the end computed with
+ * wrap-around; the offset p_offset + (e_entry - p_vaddr) wraps too and may lie
+ * past the end of the file (EP-n can still reach back inside). With no
+ * program headers the EP is offset 0. False when the EP cannot be mapped,
+ * which makes ClamAV drop every ELF offset. */
 static bool elf_map_entry(const struct reader *r, const struct elf_layout *e, uint64_t *offset)
 {
-    uint64_t min_entsize = e->wide ? 56u : 32u;
-    if (e->phnum == 0 || e->phentsize < min_entsize)
+    if (e->phnum == 0) {
+        *offset = 0;
+        return true;
+    }
+    if (!elf_table_ok(r, e->phoff, e->phnum, e->phentsize, e->wide ? 56u : 32u))
         return false;
+    /* 64-bit: p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz
+     * 32-bit: p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz */
+    uint64_t f_off = e->wide ? 8u : 4u, f_vaddr = e->wide ? 16u : 8u, f_memsz = e->wide ? 40u : 20u;
     for (uint16_t i = 0; i < e->phnum; i++) {
         uint64_t at = e->phoff + (uint64_t)i * e->phentsize;
-        if (at < e->phoff) /* wrapped */
+        uint64_t off, vaddr, memsz;
+        if (!read_addr(r, at + f_off, e->wide, &off) || !read_addr(r, at + f_vaddr, e->wide, &vaddr) ||
+            !read_addr(r, at + f_memsz, e->wide, &memsz))
             return false;
-        uint32_t type;
-        uint64_t off, vaddr, filesz;
-        /* 64-bit: p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz
-         * 32-bit: p_type, p_offset, p_vaddr, p_paddr, p_filesz */
-        uint64_t f_off = e->wide ? 8u : 4u, f_vaddr = e->wide ? 16u : 8u, f_filesz = e->wide ? 32u : 16u;
-        if (!read_u32(r, at, &type) || !read_addr(r, at + f_off, e->wide, &off) ||
-            !read_addr(r, at + f_vaddr, e->wide, &vaddr) ||
-            !read_addr(r, at + f_filesz, e->wide, &filesz))
-            return false;
-        if (type != ELF_PT_LOAD || e->entry < vaddr || e->entry - vaddr >= filesz)
-            continue;
-        uint64_t delta = e->entry - vaddr;
-        if (off > UINT64_MAX - delta || off + delta >= r->len)
-            return false;
-        *offset = off + delta;
-        return true;
+        if (vaddr <= e->entry && e->entry < elf_wrap(e, vaddr + memsz)) {
+            *offset = elf_wrap(e, off + (e->entry - vaddr));
+            return true;
+        }
     }
     return false;
 }
 
-/* Section headers give Sx/SL for ELF: the offset and size of each section. */
-static void elf_read_sections(const struct reader *r, const struct elf_layout *e, struct fmt_info *info)
+/* Section headers give Sx/SL for ELF (sh_offset; sh_size clipped to the
+ * file). ClamAV drops every ELF offset when there are none or the table is
+ * malformed, so this reports whether it was usable. */
+static bool elf_read_sections(const struct reader *r, const struct elf_layout *e,
+                              struct fmt_section *out, uint32_t *count)
 {
-    uint64_t min_entsize = e->wide ? 64u : 40u;
-    if (e->shnum == 0 || e->shentsize < min_entsize)
-        return;
+    if (e->shnum == 0 || !elf_table_ok(r, e->shoff, e->shnum, e->shentsize, e->wide ? 64u : 40u))
+        return false;
     uint32_t n = e->shnum < FMT_MAX_SECTIONS ? e->shnum : FMT_MAX_SECTIONS;
-    /* 64-bit: sh_name, sh_type (4+4), sh_flags (8), sh_addr, sh_offset, sh_size
-     * 32-bit: sh_name, sh_type (4+4), sh_flags (4), sh_addr, sh_offset, sh_size */
+    /* 64-bit: sh_name, sh_type (4 + 4), sh_flags (8), sh_addr, sh_offset, sh_size
+     * 32-bit: sh_name, sh_type (4 + 4), sh_flags (4), sh_addr, sh_offset, sh_size */
     uint64_t f_addr = e->wide ? 16u : 12u, step = e->wide ? 8u : 4u;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t at = e->shoff + (uint64_t)i * e->shentsize;
         uint64_t addr, off, size;
-        if (at < e->shoff || !read_addr(r, at + f_addr, e->wide, &addr) ||
-            !read_addr(r, at + f_addr + step, e->wide, &off) ||
+        if (!read_addr(r, at + f_addr, e->wide, &addr) || !read_addr(r, at + f_addr + step, e->wide, &off) ||
             !read_addr(r, at + f_addr + 2u * step, e->wide, &size))
-            return;
-        struct fmt_section *s = &info->sections[i];
-        s->raw_offset = off;
-        s->raw_size = off < r->len ? (size < r->len - off ? size : r->len - off) : 0;
-        s->virtual_address = addr;
-        s->virtual_size = size;
-        info->nsections = i + 1;
+            return false;
+        out[i].raw_offset = off;
+        out[i].raw_size = off < r->len ? (size < r->len - off ? size : r->len - off) : 0;
+        out[i].virtual_address = addr;
+        out[i].virtual_size = size;
     }
+    *count = n;
+    return true;
+}
+
+/* ClamAV types any file starting with "\177ELF" as ELF, but resolves EP/Sx/SL
+ * only when the class and byte order are valid and both the program and
+ * section header tables pass the checks above. */
+static void identify_elf(const uint8_t *data, size_t len, struct fmt_info *info)
+{
+    info->kind = FMT_ELF;
+    uint8_t cls = data[4], enc = data[5];
+    if ((cls != ELF_CLASS_32 && cls != ELF_CLASS_64) || (enc != ELF_DATA_LE && enc != ELF_DATA_BE))
+        return;
+
+    struct reader r = { data, len, enc == ELF_DATA_BE };
+    struct elf_layout e = { .wide = cls == ELF_CLASS_64 };
+    struct fmt_section sections[FMT_MAX_SECTIONS];
+    uint32_t nsections = 0;
+    uint64_t ep;
+    if (!elf_read_header(&r, &e) || !elf_map_entry(&r, &e, &ep) ||
+        !elf_read_sections(&r, &e, sections, &nsections))
+        return;
+    info->has_ep = true;
+    info->ep_offset = ep;
+    info->nsections = nsections;
+    memcpy(info->sections, sections, nsections * sizeof(sections[0]));
 }
 
 static bool is_elf(const uint8_t *data, size_t len)
 {
-    return len >= 16 && memcmp(data, "\177ELF", 4) == 0;
-}
-
-static void identify_elf(const uint8_t *data, size_t len, struct fmt_info *info)
-{
-    uint8_t cls = data[4], enc = data[5];
-    if ((cls != ELF_CLASS_32 && cls != ELF_CLASS_64) || (enc != ELF_DATA_LE && enc != ELF_DATA_BE))
-        return;
-    info->kind = FMT_ELF;
-
-    struct reader r = { data, len, enc == ELF_DATA_BE };
-    struct elf_layout e = { .wide = cls == ELF_CLASS_64 };
-    if (!elf_read_header(&r, &e))
-        return;
-    uint64_t ep;
-    if (elf_map_entry(&r, &e, &ep)) {
-        info->has_ep = true;
-        info->ep_offset = ep;
-    }
-    elf_read_sections(&r, &e, info);
+    return len >= 6 && memcmp(data, "\177ELF", 4) == 0;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -9,12 +9,13 @@
  * X and Y fit in 32 bits. Blanks (space, tab) may stand between tokens.
  *
  * Semantics (the documented ones, with the details ClamAV 1.4 fills in; every
- * rule below was checked against clamscan, see tests/diff/clam/):
+ * rule below was checked against clamscan 1.4.6 on ~400,000 random
+ * expression/count pairs, and tests/unit/test_lexpr.c pins the observed cases):
  *   Every operand yields a triple (true?, count, set of subsignatures).
  *   - i:          (n[i] > 0, n[i], {i} if n[i] > 0).
  *   - i op X[,Y]: holds when n[i] op X (Y is ignored for a single
  *                 subsignature); then (true, n[i], {i}) — {i} even when
- *                 n[i] == 0, e.g. for i=0 — otherwise (false, 0, {}).
+ *                 n[i] == 0, as for "0=0" — otherwise (false, 0, {}).
  *   - (chain) op X[,Y]: with (t, c, S) the chain's triple, holds when c op X
  *                 and, if Y is given, |S| >= Y (Y distinct subsignatures);
  *                 then (true, c, {}) — a counted group hands its count up
@@ -28,7 +29,9 @@
  *     (not inside any parentheses) from the right, 0|1&2 = 0|(1&2). We do the
  *     same; runs of one operator are associative, so only the grouping of
  *     alternating operators depends on it.
- *   The signature matches when the whole expression is true.
+ *   The signature matches when the whole expression is true. Some are true
+ *   with every count 0 ("0=0", "0<2", "(0|1)=0"): ClamAV reports those on
+ *   files where no subsignature matched at all.
  *
  * Stricter than ClamAV (it accepts these, we reject them): trailing text after
  * a number ("0x1", "0=1,2,3"), an empty Y ("0=1,"), a second modifier on one

@@ -742,5 +742,13 @@ int arc_walk(const uint8_t *data, size_t len, const char *outer_name, const stru
                              lim ? lim : &no_limits, member, ctx, report, caller_locale);
     if (caller_locale)
         uselocale(caller_locale);
+    /* Magic numbers are short; plenty of ordinary files start with "BZh" or
+     * 1f 8b by chance. When nothing could be read at all, say so apart from
+     * damage, so the caller does not report a healthy file as broken. */
+    if (report->error && report->members == 0 && !report->limit_hit &&
+        strstr(report->message, "Unrecognized archive format")) {
+        report->error = false;
+        report->not_archive = true;
+    }
     return result;
 }

@@ -27,6 +27,8 @@ struct arc_report {
     uint64_t bytes;           /* bytes delivered */
     bool limit_hit;           /* a limit cut the walk or skipped members */
     bool error;               /* the archive is damaged or unreadable past some point */
+    bool not_archive;         /* no reader recognised the data: arc_detect's magic was a
+                                 coincidence (not an error: the bytes were scanned as they are) */
     char message[256];        /* what was cut or what failed, when either flag is set */
 };
 
