@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../sig/clam_lexpr.h"
 #include "../util/error.h"
 #include "engine.h"
 
@@ -332,9 +333,38 @@ static int build_filename_databases(struct engine *e)
     return rc;
 }
 
+static bool logical_enabled(const struct sig_logical *l)
+{
+    return !(l->tdb_fields & SIG_TDB_ENGINE) || (SIG_CLAM_FLEVEL >= l->engine_min && SIG_CLAM_FLEVEL <= l->engine_max);
+}
+
+/* Logical signatures outside our functionality level are off, as in ClamAV;
+ * those whose expression holds with every count at zero ("0=0", "(0|1)<1")
+ * fire on objects where none of their subsignatures matched, so they are
+ * listed for evaluation on every object. */
+static int prepare_logicals(struct engine *e)
+{
+    struct sigdb *db = &e->sig;
+    uint32_t zeros[SIG_MAX_SUBSIGS] = {0};
+    for (uint32_t i = 0; i < db->bodies.n; i++) {
+        struct sig_body *b = &db->bodies.v[i];
+        if (b->logical != SIG_NONE && !logical_enabled(&db->logicals.v[b->logical]))
+            b->flags |= SIG_F_DISABLED;
+    }
+    for (uint32_t i = 0; i < db->logicals.n; i++) {
+        const struct sig_logical *l = &db->logicals.v[i];
+        if (logical_enabled(l) && clam_lexpr_eval(db->lexpr_code.data + l->expr_offset, l->expr_len, zeros) &&
+            util_vec_push(&e->zero_true, i) != 0)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    return ASSAY_OK;
+}
+
 int engine_build(struct engine *e)
 {
     int rc = apply_ignores(e);
+    if (rc == ASSAY_OK)
+        rc = prepare_logicals(e);
     if (rc != ASSAY_OK)
         return rc;
     index_hashes(e);
@@ -355,6 +385,8 @@ void engine_free(struct engine *e)
     hs_free_database(e->filename_fps);
     if (e->direct.cap) /* a view into a compiled file otherwise */
         util_vec_free(&e->direct);
+    if (e->zero_true.cap)
+        util_vec_free(&e->zero_true);
     sigdb_free(&e->sig);
     memset(e, 0, sizeof *e);
 }

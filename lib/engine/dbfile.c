@@ -30,8 +30,8 @@
 enum dbfile_section {
     SEC_STRINGS = 1, SEC_SOURCES, SEC_HASHES, SEC_BODIES, SEC_NODES, SEC_CLASSES, SEC_ALTOPTS,
     SEC_ALTBYTES, SEC_LOGICALS, SEC_LEXPR, SEC_FILENAME_IOCS, SEC_IGNORED, SEC_DIRECT, SEC_META,
-    SEC_HS_ATOMS, SEC_HS_FALLBACK, SEC_HS_FILENAMES, SEC_HS_FILENAME_FPS, SEC_HS_ATOMS_NUL,
-    SEC_COUNT_ = SEC_HS_ATOMS_NUL
+    SEC_HS_ATOMS, SEC_HS_FALLBACK, SEC_HS_FILENAMES, SEC_HS_FILENAME_FPS, SEC_HS_ATOMS_NUL, SEC_ZERO_TRUE,
+    SEC_COUNT_ = SEC_ZERO_TRUE
 };
 
 struct dbfile_header {
@@ -154,6 +154,7 @@ int dbfile_save(const struct assay_db *adb, const char *path)
         VEC_SECTION(SEC_LOGICALS, s->logicals),    BUF_SECTION(SEC_LEXPR, s->lexpr_code),
         VEC_SECTION(SEC_FILENAME_IOCS, s->filename_iocs), VEC_SECTION(SEC_IGNORED, s->ignored_names),
         VEC_SECTION(SEC_DIRECT, e->direct),        {SEC_META, sizeof meta, &meta, sizeof meta, NULL},
+        [SEC_ZERO_TRUE - 1] = VEC_SECTION(SEC_ZERO_TRUE, e->zero_true),
     };
     int rc = serialize_hs(e->atoms, SEC_HS_ATOMS, &sec[SEC_HS_ATOMS - 1]);
     if (rc == ASSAY_OK)
@@ -330,6 +331,9 @@ static int validate(const struct loader *l, const struct engine *e)
     for (size_t i = 0; i < e->direct.n; i++)
         if (e->direct.v[i] >= s->bodies.n)
             return corrupt(l, "anchored signature list");
+    for (size_t i = 0; i < e->zero_true.n; i++)
+        if (e->zero_true.v[i] >= s->logicals.n)
+            return corrupt(l, "logical signature list");
     return ASSAY_OK;
 }
 
@@ -387,7 +391,7 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len)
         (rc = VIEW(&l, SEC_ALTOPTS, s->altopts)) || (rc = view_buf(&l, SEC_ALTBYTES, &s->altbytes)) ||
         (rc = VIEW(&l, SEC_LOGICALS, s->logicals)) || (rc = view_buf(&l, SEC_LEXPR, &s->lexpr_code)) ||
         (rc = VIEW(&l, SEC_FILENAME_IOCS, s->filename_iocs)) || (rc = VIEW(&l, SEC_IGNORED, s->ignored_names)) ||
-        (rc = VIEW(&l, SEC_DIRECT, e->direct)))
+        (rc = VIEW(&l, SEC_DIRECT, e->direct)) || (rc = VIEW(&l, SEC_ZERO_TRUE, e->zero_true)))
         goto fail;
     if ((rc = validate(&l, e)) != ASSAY_OK)
         goto fail;

@@ -24,7 +24,7 @@
 #include "../format/filetype.h"
 #include "../sig/sigdb.h"
 
-#define ENGINE_BODY_DISABLED 0x80  /* sig_body.flags bit: dropped by .ign2 */
+#define ENGINE_BODY_DISABLED SIG_F_DISABLED
 
 struct engine {
     struct sigdb sig;
@@ -34,6 +34,7 @@ struct engine {
     hs_database_t *filenames;
     hs_database_t *filename_fps;
     UTIL_VEC(uint32_t) direct;     /* anchored bodies without an atom */
+    UTIL_VEC(uint32_t) zero_true;  /* logical signatures that hold with no subsignature match */
     uint32_t section_hashes;       /* how many PE-section hash signatures */
     uint32_t allow_hashes;         /* how many allowlist hashes */
     uint8_t any_size_kinds;        /* bit per hash kind with SIG_ANY_SIZE detections */
@@ -45,6 +46,7 @@ struct engine_scratch {
     hs_scratch_t *atoms, *atoms_nul, *fallback, *filenames, *filename_fps;
     /* Per-body state, valid when stamp[i] == generation (no clearing per object). */
     uint32_t *stamp;
+    uint32_t *logical_stamp;       /* logical signatures evaluated in the current object */
     uint32_t *count;
     uint64_t *first_start, *first_end;
     uint32_t generation;

@@ -340,13 +340,9 @@ static int emit_logical_hits(struct object *o, bool (*eval)(const uint8_t *, siz
             continue;
         uint32_t lid = b->logical;
         /* Evaluate each logical signature once: at its first touched body. */
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++) {
-            const struct sig_body *pb = &db->bodies.v[s->touched.v[j]];
-            seen = pb->logical == lid;
-        }
-        if (seen)
+        if (s->logical_stamp[lid] == s->generation)
             continue;
+        s->logical_stamp[lid] = s->generation;
         const struct sig_logical *l = &db->logicals.v[lid];
         uint32_t counts[SIG_MAX_SUBSIGS] = {0};
         for (size_t j = i; j < s->touched.n; j++) {
@@ -366,6 +362,21 @@ static int emit_logical_hits(struct object *o, bool (*eval)(const uint8_t *, siz
                                                                      .offset = s->first_start[id],
                                                                      .length = s->first_end[id] - s->first_start[id]});
         }
+        if (rc != ASSAY_OK)
+            return rc;
+    }
+    /* Expressions that hold with no match at all ("0=0" with a FileSize
+     * range): the object's attributes are the only evidence. */
+    static const uint32_t zeros[SIG_MAX_SUBSIGS];
+    for (size_t i = 0; i < o->e->zero_true.n; i++) {
+        uint32_t lid = o->e->zero_true.v[i];
+        if (s->logical_stamp[lid] == s->generation)
+            continue;
+        const struct sig_logical *l = &db->logicals.v[lid];
+        if (!tdb_matches(o, l) || !eval(db->lexpr_code.data + l->expr_offset, l->expr_len, zeros))
+            continue;
+        struct engine_hit *h;
+        int rc = add_hit(o->r, l->name, l->source, l->line, 0, &h);
         if (rc != ASSAY_OK)
             return rc;
     }
@@ -548,6 +559,7 @@ int engine_scan_object(const struct engine *e, struct engine_scratch *s, const c
     engine_result_reset(r);
     if (++s->generation == 0) { /* wrapped: stamps from 2^32 objects ago could collide */
         memset(s->stamp, 0, e->sig.bodies.n * sizeof *s->stamp);
+        memset(s->logical_stamp, 0, e->sig.logicals.n * sizeof *s->logical_stamp);
         s->generation = 1;
     }
     s->touched.n = 0;
@@ -563,7 +575,7 @@ int engine_scan_object(const struct engine *e, struct engine_scratch *s, const c
         scan_direct(&o);
     if (rc == ASSAY_OK)
         rc = emit_body_hits(&o);
-    if (rc == ASSAY_OK && e->sig.logicals.n)
+    if (rc == ASSAY_OK && (s->touched.n || e->zero_true.n) && e->sig.logicals.n)
         rc = emit_logical_hits(&o, clam_lexpr_eval);
     bool matched = false;
     if (rc == ASSAY_OK)

@@ -22,7 +22,8 @@ int engine_scratch_init(struct engine_scratch *s, const struct engine *e)
     s->steps = calloc(n, sizeof *s->steps);
     s->first_start = calloc(n, sizeof *s->first_start);
     s->first_end = calloc(n, sizeof *s->first_end);
-    if (!s->stamp || !s->count || !s->steps || !s->first_start || !s->first_end) {
+    s->logical_stamp = calloc(e->sig.logicals.n ? e->sig.logicals.n : 1, sizeof *s->logical_stamp);
+    if (!s->stamp || !s->logical_stamp || !s->count || !s->steps || !s->first_start || !s->first_end) {
         engine_scratch_free(s);
         return util_error(ASSAY_ENOMEM, "out of memory");
     }
@@ -48,6 +49,7 @@ void engine_scratch_free(struct engine_scratch *s)
     hs_free_scratch(s->filenames);
     hs_free_scratch(s->filename_fps);
     free(s->stamp);
+    free(s->logical_stamp);
     free(s->count);
     free(s->steps);
     free(s->first_start);

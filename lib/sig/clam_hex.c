@@ -250,7 +250,9 @@ static void merge_gaps(struct sigdb *db, size_t first)
     db->nodes.n = w;
 }
 
-/* UTF-16LE: every byte becomes byte, 00; gap lengths double. */
+/* UTF-16LE: every byte (?? included) becomes byte, 00. Gaps keep their
+ * lengths: ClamAV widens only the bytes of a ::w subsignature (checked with
+ * clamscan 1.4.6), so {n} still counts raw bytes. */
 static int widen(struct hex_parser *p, size_t first)
 {
     struct sigdb *db = p->db;
@@ -264,8 +266,6 @@ static int widen(struct hex_parser *p, size_t first)
     for (size_t i = 0; i < count && rc == 0; i++) {
         struct pat_node n = orig[i];
         if (n.kind == PN_GAP) {
-            n.a = sat_add(n.a, n.a);
-            n.b = sat_add(n.b, n.b);
             rc = push_node(p, n);
         } else if (n.kind == PN_ALT) {
             /* Rewrite each option interleaved with zero bytes. */

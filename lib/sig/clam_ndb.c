@@ -40,6 +40,20 @@ static int parse_target(const struct sig_field *f, unsigned *out)
     return 0;
 }
 
+static int parse_level(const struct sig_field *f, uint64_t *out)
+{
+    if (f->len == 0 || f->len > 9)
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < f->len; i++) {
+        if (!isdigit((unsigned char)f->s[i]))
+            return -1;
+        v = v * 10 + (uint64_t)(f->s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
 int clam_parse_ndb_line(struct sig_load_ctx *ctx, const char *line, size_t len, uint32_t lineno)
 {
     struct sig_field f[6];
@@ -61,6 +75,16 @@ int clam_parse_ndb_line(struct sig_load_ctx *ctx, const char *line, size_t len, 
     if (clam_offset_parse(f[2].s, f[2].len, &b, err, sizeof err) != 0)
         return util_error(ASSAY_ESYNTAX, "%s:%u: %s", ctx->path, lineno, err);
     /* Functionality levels (fields 5 and 6) describe ClamAV engine versions; accepted, not used. */
+    /* Optional functionality levels: MinFL[:MaxFL]. */
+    uint64_t minfl = 0, maxfl = UINT64_MAX;
+    if (n >= 5 && f[4].len && parse_level(&f[4], &minfl) != 0)
+        return util_error(ASSAY_ESYNTAX, "%s:%u: functionality level '%.*s' is not a number", ctx->path, lineno,
+                          (int)(f[4].len > 16 ? 16 : f[4].len), f[4].s);
+    if (n >= 6 && f[5].len && parse_level(&f[5], &maxfl) != 0)
+        return util_error(ASSAY_ESYNTAX, "%s:%u: functionality level '%.*s' is not a number", ctx->path, lineno,
+                          (int)(f[5].len > 16 ? 16 : f[5].len), f[5].s);
+    if (SIG_CLAM_FLEVEL < minfl || SIG_CLAM_FLEVEL > maxfl)
+        b.flags |= SIG_F_DISABLED;
     struct sig_field hex = f[3];
     if (clam_hex_parse(ctx->db, hex.s, hex.len, 0, &b, err, sizeof err) != 0)
         return util_error(ASSAY_ESYNTAX, "%s:%u: hex signature, %s", ctx->path, lineno, err);

@@ -28,6 +28,10 @@
  * between chunks when a file larger than 4 GiB is scanned in pieces. */
 #define SIG_MAX_ATOM 32
 #define SIG_MAX_SUBSIGS 64
+/* The ClamAV functionality level assay answers to: that of clamscan 1.4.6,
+ * our reference. Signatures whose level range excludes it are loaded but
+ * disabled, as ClamAV skips them. */
+#define SIG_CLAM_FLEVEL 216
 
 enum sig_hash_kind { SIG_MD5 = 0, SIG_SHA1 = 1, SIG_SHA256 = 2, SIG_HASH_KINDS = 3 };
 enum sig_hash_scope { SIG_SCOPE_FILE = 0, SIG_SCOPE_PE_SECTION = 1 };
@@ -74,6 +78,7 @@ enum sig_body_flags {
     SIG_F_FULLWORD = 2,   /* ::f  delimited by non-alphanumerics */
     SIG_F_WIDE = 4,       /* ::w  (already expanded into the nodes) */
     SIG_F_ASCII = 8,      /* ::a  */
+    SIG_F_DISABLED = 0x80,/* outside our functionality level, or dropped by .ign2 */
 };
 
 struct sig_body {

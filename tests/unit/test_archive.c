@@ -415,7 +415,8 @@ static void test_truncated_zip(void **state)
         size_t whole = 0;
         for (size_t i = 0; i < c.n; i++)
             whole += c.m[i].len == SZ;
-        if (whole < N && !r.error)
+        /* So few bytes that no reader recognises a zip: "not an archive". */
+        if (whole < N && !r.error && !r.not_archive)
             fail_msg("cut %zu of %zu: %zu whole members, no error", cut, b.len, whole);
         collector_free(&c);
     }
@@ -488,7 +489,9 @@ static void test_not_archive(void **state)
                      0);
     assert_int_equal(c.n, 0);
     assert_int_equal(r.members, 0);
-    assert_true(r.error);
+    /* Not damage: the data simply is not an archive (see arc_report.not_archive). */
+    assert_false(r.error);
+    assert_true(r.not_archive);
     assert_true(strlen(r.message) > 0);
     assert_int_equal(arc_walk((const uint8_t *)"", 0, "e", &generous, collect, &c, &r), 0);
     assert_int_equal(c.n, 0);
