@@ -5,6 +5,7 @@
 #include "../sig/clam_lexpr.h"
 #include "../util/error.h"
 #include "engine.h"
+#include "sizefilter.h"
 
 /* ---- ignore list (.ign2) ---------------------------------------------- */
 
@@ -56,11 +57,39 @@ static int cmp_hash(const void *pa, const void *pb)
     return memcmp(a->digest, b->digest, sizeof a->digest);
 }
 
-static void index_hashes(struct engine *e)
+/* About 16 bits per sized signature, a power of two of 64-bit words, at
+ * most 16 MB; below 4096 signatures the sorted array is small enough alone. */
+static int build_size_filter(struct engine *e)
+{
+    const struct sigdb *db = &e->sig;
+    size_t sized = 0;
+    for (size_t i = 0; i < db->hashes.n; i++)
+        sized += db->hashes.v[i].size != SIG_ANY_SIZE;
+    if (sized < 4096)
+        return ASSAY_OK;
+    size_t words = 64;
+    while (words * 64 < sized * 16 && words < ((size_t)1 << 21))
+        words *= 2;
+    if (util_vec_reserve(&e->size_filter, words) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    memset(e->size_filter.v, 0, words * sizeof(uint64_t));
+    e->size_filter.n = words;
+    for (size_t i = 0; i < db->hashes.n; i++)
+        if (db->hashes.v[i].size != SIG_ANY_SIZE)
+            size_filter_add(e->size_filter.v, words, db->hashes.v[i].scope, db->hashes.v[i].size);
+    return ASSAY_OK;
+}
+
+static int index_hashes(struct engine *e)
 {
     struct sigdb *db = &e->sig;
     if (db->hashes.n > 1)
         qsort(db->hashes.v, db->hashes.n, sizeof db->hashes.v[0], cmp_hash);
+    for (size_t i = 0; i < db->hashes.n; i += ENGINE_FENCE_STEP) {
+        struct engine_fence f = {db->hashes.v[i].size, db->hashes.v[i].scope};
+        if (util_vec_push(&e->hash_fence, f) != 0)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+    }
     for (size_t i = 0; i < db->hashes.n; i++) {
         const struct sig_hash *h = &db->hashes.v[i];
         if (h->scope == SIG_SCOPE_PE_SECTION)
@@ -70,6 +99,7 @@ static void index_hashes(struct engine *e)
         else if (h->scope == SIG_SCOPE_FILE && h->size == SIG_ANY_SIZE)
             e->any_size_kinds |= (uint8_t)(1u << h->kind);
     }
+    return ASSAY_OK;
 }
 
 /* ---- Vectorscan databases ------------------------------------------------ */
@@ -367,8 +397,11 @@ int engine_build(struct engine *e)
         rc = prepare_logicals(e);
     if (rc != ASSAY_OK)
         return rc;
-    index_hashes(e);
-    rc = build_body_databases(e);
+    rc = index_hashes(e);
+    if (rc == ASSAY_OK)
+        rc = build_size_filter(e);
+    if (rc == ASSAY_OK)
+        rc = build_body_databases(e);
     if (rc == ASSAY_OK)
         rc = build_filename_databases(e);
     if (rc == ASSAY_OK)
@@ -387,6 +420,10 @@ void engine_free(struct engine *e)
         util_vec_free(&e->direct);
     if (e->zero_true.cap)
         util_vec_free(&e->zero_true);
+    if (e->size_filter.cap)
+        util_vec_free(&e->size_filter);
+    if (e->hash_fence.cap)
+        util_vec_free(&e->hash_fence);
     sigdb_free(&e->sig);
     memset(e, 0, sizeof *e);
 }

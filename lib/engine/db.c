@@ -11,6 +11,7 @@
 #include "../sig/default_db.h"
 #include "../sig/sigload.h"
 #include "../util/error.h"
+#include "../util/pages.h"
 
 assay_db *assay_db_new(void)
 {
@@ -69,16 +70,27 @@ static int try_compiled(assay_db *db, const char *path, bool *handled)
         close(fd);
         return util_error(ASSAY_EINVAL, "%s: a compiled database must be the only database loaded", path);
     }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    int e = errno;
-    close(fd);
-    if (map == MAP_FAILED)
+    /* Not MAP_POPULATE: only the pages a scan touches become resident. */
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+        int e = errno;
+        close(fd);
         return util_error(ASSAY_EIO, "%s: %s", path, strerror(e));
-    int rc = dbfile_load(db, path, map, (size_t)st.st_size);
+    }
+    /* Lookups into a big database are scattered: without this hint a page
+     * fault maps a whole run of cached pages around it, and a binary search
+     * over the hash section would make megabytes resident per file. */
+    madvise(map, (size_t)st.st_size, MADV_RANDOM);
+    int rc = dbfile_load(db, path, map, (size_t)st.st_size, fd);
+    close(fd);
     if (rc != ASSAY_OK) {
         munmap(map, (size_t)st.st_size);
         return rc;
     }
+    /* Loading read the header, validated the small sections and copied the
+     * Vectorscan databases out; none of those pages is needed as such for
+     * scanning. Give them back: what the scan uses faults in on demand. */
+    util_release_pages(map, (size_t)st.st_size);
     db->map = map;
     db->map_len = (size_t)st.st_size;
     return ASSAY_OK;
@@ -154,12 +166,13 @@ void assay_db_get_stats(const assay_db *db, struct assay_db_stats *out)
 {
     memset(out, 0, sizeof *out);
     const struct sigdb *s = &db->engine.sig;
-    for (size_t i = 0; i < s->hashes.n; i++) {
-        if (s->hashes.v[i].role == SIG_ROLE_ALLOW)
-            out->allowlist_entries++;
-        else
-            out->hash_signatures++;
-    }
+    /* Counted at build time: walking a million mapped records would make them resident. */
+    size_t allow = db->engine.built ? db->engine.allow_hashes : 0;
+    if (!db->engine.built)
+        for (size_t i = 0; i < s->hashes.n; i++)
+            allow += s->hashes.v[i].role == SIG_ROLE_ALLOW;
+    out->allowlist_entries = allow;
+    out->hash_signatures = s->hashes.n - allow;
     out->body_signatures = s->bodies.n;
     out->logical_signatures = s->logicals.n;
     out->ignored_names = s->ignored_names.n;

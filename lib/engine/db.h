@@ -16,8 +16,10 @@ struct assay_db {
 
 /* Compiled databases (dbfile.c). */
 bool dbfile_is_compiled(const uint8_t *data, size_t len);
-/* Adopt the mapping: fills db->engine views and Vectorscan databases. */
-int dbfile_load(struct assay_db *db, const char *path, void *map, size_t len);
+/* Adopt the mapping: fills db->engine views and Vectorscan databases. The
+ * payload checksum is computed by reading `fd` (so checking it does not make
+ * the whole mapping resident), or from the mapping itself when fd < 0. */
+int dbfile_load(struct assay_db *db, const char *path, void *map, size_t len, int fd);
 int dbfile_save(const struct assay_db *db, const char *path);
 
 #endif

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,7 +32,7 @@ enum dbfile_section {
     SEC_STRINGS = 1, SEC_SOURCES, SEC_HASHES, SEC_BODIES, SEC_NODES, SEC_CLASSES, SEC_ALTOPTS,
     SEC_ALTBYTES, SEC_LOGICALS, SEC_LEXPR, SEC_FILENAME_IOCS, SEC_IGNORED, SEC_DIRECT, SEC_META,
     SEC_HS_ATOMS, SEC_HS_FALLBACK, SEC_HS_FILENAMES, SEC_HS_FILENAME_FPS, SEC_HS_ATOMS_NUL, SEC_ZERO_TRUE,
-    SEC_COUNT_ = SEC_ZERO_TRUE
+    SEC_SIZE_FILTER, SEC_HASH_FENCE, SEC_COUNT_ = SEC_HASH_FENCE
 };
 
 struct dbfile_header {
@@ -63,26 +64,73 @@ struct dbfile_meta {
 _Static_assert(sizeof(struct dbfile_header) == 64, "header layout");
 _Static_assert(sizeof(struct sig_hash) == 56, "sig_hash layout is part of the file format");
 
-/* A fast 64-bit checksum (4 independent lanes of multiply-rotate): it
- * detects corruption and truncation; it is not a cryptographic seal. */
-static uint64_t checksum(const uint8_t *p, size_t n)
+/* The payload checksum: four lanes of two running sums over 64-bit words
+ * (Fletcher's scheme, widened), folded with the length at the end. It
+ * catches flipped bits, truncation and swapped blocks at memory speed; it
+ * is not a seal against someone who wants to forge a file. */
+struct checksum_state {
+    uint64_t a[4], b[4];
+    uint64_t total;
+    uint8_t tail[32];   /* bytes not yet folded into the lanes (< 32) */
+    size_t ntail;
+};
+
+static void checksum_begin(struct checksum_state *st)
+{
+    memset(st, 0, sizeof *st);
+}
+
+static void checksum_blocks(struct checksum_state *st, const uint8_t *p, size_t nblocks)
+{
+    uint64_t a0 = st->a[0], a1 = st->a[1], a2 = st->a[2], a3 = st->a[3];
+    uint64_t b0 = st->b[0], b1 = st->b[1], b2 = st->b[2], b3 = st->b[3];
+    for (size_t i = 0; i < nblocks; i++, p += 32) {
+        uint64_t w[4];
+        memcpy(w, p, 32);
+        a0 += w[0], a1 += w[1], a2 += w[2], a3 += w[3];
+        b0 += a0, b1 += a1, b2 += a2, b3 += a3;
+    }
+    st->a[0] = a0, st->a[1] = a1, st->a[2] = a2, st->a[3] = a3;
+    st->b[0] = b0, st->b[1] = b1, st->b[2] = b2, st->b[3] = b3;
+}
+
+static void checksum_update(struct checksum_state *st, const uint8_t *p, size_t n)
+{
+    st->total += n;
+    while (st->ntail && n) { /* finish a partial block first */
+        st->tail[st->ntail++] = *p++;
+        n--;
+        if (st->ntail == 32) {
+            checksum_blocks(st, st->tail, 1);
+            st->ntail = 0;
+        }
+    }
+    checksum_blocks(st, p, n / 32);
+    p += n / 32 * 32;
+    n %= 32;
+    memcpy(st->tail + st->ntail, p, n);
+    st->ntail += n;
+}
+
+static uint64_t checksum_end(const struct checksum_state *st)
 {
     const uint64_t k = 0x9E3779B97F4A7C15ull;
-    uint64_t lane[4] = {1, 2, 3, 4};
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        for (int j = 0; j < 4; j++) {
-            uint64_t w;
-            memcpy(&w, p + i + 8 * j, 8);
-            lane[j] = (lane[j] ^ w) * k;
-            lane[j] = lane[j] << 31 | lane[j] >> 33;
-        }
-    uint64_t h = n;
-    for (int j = 0; j < 4; j++)
-        h = (h ^ lane[j]) * k;
-    for (; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001B3ull;
+    uint64_t h = st->total * k;
+    for (int j = 0; j < 4; j++) {
+        h = (h ^ st->a[j]) * k;
+        h = (h ^ st->b[j]) * k;
+    }
+    for (size_t i = 0; i < st->ntail; i++)
+        h = (h ^ st->tail[i]) * 0x100000001B3ull;
     return h ^ h >> 29;
+}
+
+static uint64_t checksum(const uint8_t *p, size_t n)
+{
+    struct checksum_state st;
+    checksum_begin(&st);
+    checksum_update(&st, p, n);
+    return checksum_end(&st);
 }
 
 /* For the fuzz target, which forges valid checksums over mutated payloads. */
@@ -90,6 +138,31 @@ uint64_t dbfile_checksum_for_tests(const uint8_t *p, size_t n);
 uint64_t dbfile_checksum_for_tests(const uint8_t *p, size_t n)
 {
     return checksum(p, n);
+}
+
+/* The checksum of `len` bytes of fd from `off`, through 16 MiB windows that
+ * are mapped, summed and unmapped in turn: no copy, and at most one window
+ * counts in our resident memory at a time (mapping the whole file would make
+ * all of it resident for the rest of the scan). */
+static int checksum_fd(int fd, uint64_t off, uint64_t len, uint64_t *out)
+{
+    enum { WINDOW = 16 << 20 };
+    struct checksum_state st;
+    checksum_begin(&st);
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    while (len) {
+        uint64_t base = off / page * page, skip = off - base;
+        size_t want = len < WINDOW ? (size_t)len : WINDOW;
+        void *w = mmap(NULL, skip + want, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)base);
+        if (w == MAP_FAILED)
+            return -1;
+        checksum_update(&st, (const uint8_t *)w + skip, want);
+        munmap(w, skip + want);
+        off += want;
+        len -= want;
+    }
+    *out = checksum_end(&st);
+    return 0;
 }
 
 bool dbfile_is_compiled(const uint8_t *data, size_t len)
@@ -155,6 +228,8 @@ int dbfile_save(const struct assay_db *adb, const char *path)
         VEC_SECTION(SEC_FILENAME_IOCS, s->filename_iocs), VEC_SECTION(SEC_IGNORED, s->ignored_names),
         VEC_SECTION(SEC_DIRECT, e->direct),        {SEC_META, sizeof meta, &meta, sizeof meta, NULL},
         [SEC_ZERO_TRUE - 1] = VEC_SECTION(SEC_ZERO_TRUE, e->zero_true),
+        [SEC_SIZE_FILTER - 1] = VEC_SECTION(SEC_SIZE_FILTER, e->size_filter),
+        [SEC_HASH_FENCE - 1] = VEC_SECTION(SEC_HASH_FENCE, e->hash_fence),
     };
     int rc = serialize_hs(e->atoms, SEC_HS_ATOMS, &sec[SEC_HS_ATOMS - 1]);
     if (rc == ASSAY_OK)
@@ -219,6 +294,7 @@ struct loader {
     const char *path;
     const uint8_t *base;
     size_t len;
+    int fd;
     const struct dbfile_entry *table;
     uint32_t count;
 };
@@ -291,21 +367,11 @@ static int validate(const struct loader *l, const struct engine *e)
     for (size_t i = 0; i < s->sources.n; i++)
         if (!str_ok(s, s->sources.v[i].path))
             return corrupt(l, "source name");
-    for (size_t i = 0; i < s->hashes.n; i++) {
-        const struct sig_hash *h = &s->hashes.v[i];
-        if (!str_ok(s, h->name) || h->source >= s->sources.n || h->kind >= SIG_HASH_KINDS)
-            return corrupt(l, "hash signature");
-    }
-    for (size_t i = 0; i < s->nodes.n; i++) {
-        const struct pat_node *n = &s->nodes.v[i];
-        if ((n->kind == PN_CLASS && n->a >= s->classes.n) ||
-            (n->kind == PN_ALT && (n->b == 0 || n->a > s->altopts.n || n->b > s->altopts.n - n->a)) ||
-            n->kind > PN_GAP)
-            return corrupt(l, "pattern node");
-    }
-    for (size_t i = 0; i < s->altopts.n; i++)
-        if (s->altopts.v[i].offset > s->altbytes.len || s->altopts.v[i].len > s->altbytes.len - s->altopts.v[i].offset)
-            return corrupt(l, "alternative");
+    /* Hash signatures (possibly millions) are not walked here: that would make
+     * the whole section resident. Their fields are checked where used
+     * (match.c: kind; object.c: name and source via the _checked lookups). */
+    /* Pattern nodes and alternatives are checked where the verifier follows
+     * them (verify.c), so that loading does not make them all resident. */
     for (size_t i = 0; i < s->bodies.n; i++) {
         const struct sig_body *b = &s->bodies.v[i];
         if (!str_ok(s, b->name) || b->source >= s->sources.n || b->node_first > s->nodes.n ||
@@ -331,6 +397,12 @@ static int validate(const struct loader *l, const struct engine *e)
     for (size_t i = 0; i < e->direct.n; i++)
         if (e->direct.v[i] >= s->bodies.n)
             return corrupt(l, "anchored signature list");
+    if (e->size_filter.n & (e->size_filter.n - 1))
+        return corrupt(l, "size filter");
+    /* The fence must describe this hash array; its order is checked where it
+     * is searched (a wrong order only yields wrong ranges, never a wild read). */
+    if (e->hash_fence.n != (s->hashes.n + ENGINE_FENCE_STEP - 1) / ENGINE_FENCE_STEP)
+        return corrupt(l, "hash index");
     for (size_t i = 0; i < e->zero_true.n; i++)
         if (e->zero_true.v[i] >= s->logicals.n)
             return corrupt(l, "logical signature list");
@@ -352,7 +424,11 @@ static int check_header(struct loader *l)
         return corrupt(l, "header");
     if (h.payload_size != l->len - sizeof h)
         return corrupt(l, "file is truncated or has trailing data");
-    if (checksum(l->base + sizeof h, l->len - sizeof h) != h.checksum)
+    uint64_t sum;
+    if (l->fd >= 0 ? checksum_fd(l->fd, sizeof h, l->len - sizeof h, &sum) != 0
+                   : (sum = checksum(l->base + sizeof h, l->len - sizeof h), 0) != 0)
+        return util_error(ASSAY_EIO, "%s: read error while checking the compiled database", l->path);
+    if (sum != h.checksum)
         return corrupt(l, "checksum mismatch");
     size_t table_bytes = (size_t)h.section_count * sizeof(struct dbfile_entry);
     if (table_bytes > l->len - sizeof h)
@@ -367,9 +443,9 @@ static int check_header(struct loader *l)
     return ASSAY_OK;
 }
 
-int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len)
+int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len, int fd)
 {
-    struct loader l = {.path = path, .base = map, .len = len};
+    struct loader l = {.path = path, .base = map, .len = len, .fd = fd};
     struct engine *e = &adb->engine;
     int rc = check_header(&l);
     if (rc != ASSAY_OK)
@@ -391,7 +467,8 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len)
         (rc = VIEW(&l, SEC_ALTOPTS, s->altopts)) || (rc = view_buf(&l, SEC_ALTBYTES, &s->altbytes)) ||
         (rc = VIEW(&l, SEC_LOGICALS, s->logicals)) || (rc = view_buf(&l, SEC_LEXPR, &s->lexpr_code)) ||
         (rc = VIEW(&l, SEC_FILENAME_IOCS, s->filename_iocs)) || (rc = VIEW(&l, SEC_IGNORED, s->ignored_names)) ||
-        (rc = VIEW(&l, SEC_DIRECT, e->direct)) || (rc = VIEW(&l, SEC_ZERO_TRUE, e->zero_true)))
+        (rc = VIEW(&l, SEC_DIRECT, e->direct)) || (rc = VIEW(&l, SEC_ZERO_TRUE, e->zero_true)) ||
+        (rc = VIEW(&l, SEC_SIZE_FILTER, e->size_filter)) || (rc = VIEW(&l, SEC_HASH_FENCE, e->hash_fence)))
         goto fail;
     if ((rc = validate(&l, e)) != ASSAY_OK)
         goto fail;

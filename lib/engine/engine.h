@@ -26,6 +26,15 @@
 
 #define ENGINE_BODY_DISABLED SIG_F_DISABLED
 
+/* A sparse index over the sorted hash signatures: searching it, then one
+ * block of the big array, touches a couple of pages per lookup instead of
+ * ~20 scattered ones, so a long scan does not make the whole array resident. */
+#define ENGINE_FENCE_STEP 64
+struct engine_fence {
+    uint64_t size;
+    uint64_t scope;
+};
+
 struct engine {
     struct sigdb sig;
     hs_database_t *atoms;
@@ -35,6 +44,8 @@ struct engine {
     hs_database_t *filename_fps;
     UTIL_VEC(uint32_t) direct;     /* anchored bodies without an atom */
     UTIL_VEC(uint32_t) zero_true;  /* logical signatures that hold with no subsignature match */
+    UTIL_VEC(uint64_t) size_filter;/* see sizefilter.h; n is a power of two or 0 */
+    UTIL_VEC(struct engine_fence) hash_fence; /* key of every ENGINE_FENCE_STEP-th hash */
     uint32_t section_hashes;       /* how many PE-section hash signatures */
     uint32_t allow_hashes;         /* how many allowlist hashes */
     uint8_t any_size_kinds;        /* bit per hash kind with SIG_ANY_SIZE detections */
@@ -95,12 +106,23 @@ void engine_scratch_free(struct engine_scratch *s);
 void engine_result_reset(struct engine_result *r);
 void engine_result_free(struct engine_result *r);
 
+enum engine_object_flags {
+    ENGINE_WANT_SHA256 = 1,  /* hash the object even without findings */
+    ENGINE_FILE_BACKED = 2,  /* data is a read-only file mapping: pages already
+                                read may be dropped (they re-fault from the page
+                                cache if touched again), keeping memory flat */
+};
+
 /* Scan one object. `path` is the display path (matched by filename IOCs).
  * Returns ASSAY_OK or an error (ENOMEM, EENGINE). */
 int engine_scan_object(const struct engine *e, struct engine_scratch *s, const char *path,
-                       const uint8_t *data, size_t len, bool want_sha256, struct engine_result *r);
+                       const uint8_t *data, size_t len, unsigned flags, struct engine_result *r);
 
 /* Compute the digests in `kinds` (bit per enum sig_hash_kind) not yet in r. */
-int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, struct engine_result *r);
+int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, unsigned flags, struct engine_result *r);
+
+/* Drop the resident pages of [data, data+len) of a file mapping (whole pages
+ * only). A no-op unless flags has ENGINE_FILE_BACKED. */
+void engine_release(const uint8_t *data, size_t len, unsigned flags);
 
 #endif

@@ -2,18 +2,27 @@
 #include <openssl/evp.h>
 
 #include "../util/error.h"
+#include "../util/pages.h"
 #include "engine.h"
 
 /* Feed every digest the same slice before moving on, so the bytes are read
  * from memory once while they are still in cache. */
 #define HASH_SLICE (256 * 1024)
+/* File-backed objects: drop what was hashed every 16 MiB. */
+#define RELEASE_EVERY (64 * HASH_SLICE)
 
 static const EVP_MD *md_for(unsigned kind)
 {
     return kind == SIG_MD5 ? EVP_md5() : kind == SIG_SHA1 ? EVP_sha1() : EVP_sha256();
 }
 
-int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, struct engine_result *r)
+void engine_release(const uint8_t *data, size_t len, unsigned flags)
+{
+    if (flags & ENGINE_FILE_BACKED)
+        util_release_pages(data, len);
+}
+
+int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, unsigned flags, struct engine_result *r)
 {
     kinds &= ~(unsigned)r->have_digest;
     if (!kinds)
@@ -32,6 +41,8 @@ int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, struct e
         for (unsigned k = 0; k < SIG_HASH_KINDS; k++)
             if (ctx[k] && EVP_DigestUpdate(ctx[k], data + pos, n) != 1)
                 rc = util_error(ASSAY_EENGINE, "digest update failed");
+        if (pos % RELEASE_EVERY == RELEASE_EVERY - HASH_SLICE)
+            engine_release(data + pos + HASH_SLICE - RELEASE_EVERY, RELEASE_EVERY, flags);
     }
     for (unsigned k = 0; k < SIG_HASH_KINDS; k++) {
         if (!ctx[k])

@@ -15,6 +15,7 @@
 #include "../sig/clam_lexpr.h"
 #include "../util/error.h"
 #include "engine.h"
+#include "sizefilter.h"
 #include "verify.h"
 
 /* Verification work is bounded per signature per object: a signature whose
@@ -27,8 +28,11 @@
 /* Floating start ranges wider than this are searched by atom, never by brute force. */
 #define DIRECT_MAX_STARTS 65536
 /* Vectorscan takes at most 4 GiB - 1 per call; bigger objects go in chunks
- * overlapping by the longest atom so no hit is lost at a boundary. */
+ * overlapping by the longest atom so no hit is lost at a boundary. File
+ * mappings go in 4 MiB chunks so the pages of the chunk before last can be
+ * released as the scan moves on (verification that reaches back re-faults). */
 #define CHUNK_MAX ((size_t)1 << 31)
+#define CHUNK_FILE_BACKED ((size_t)4 << 20)
 
 struct object {
     const struct engine *e;
@@ -36,6 +40,7 @@ struct object {
     struct engine_result *r;
     const uint8_t *data;
     size_t len;
+    unsigned flags;               /* enum engine_object_flags */
     struct fmt_info fmt;
     uint64_t chunk_base;
     uint64_t accept_end_after;    /* drop hits already seen in the previous chunk */
@@ -214,10 +219,15 @@ static int on_fallback(unsigned id, unsigned long long from, unsigned long long 
 
 static int scan_chunks(struct object *o, const hs_database_t *db, hs_scratch_t *scratch, match_event_handler fn)
 {
-    size_t pos = 0;
+    size_t pos = 0, chunk = (o->flags & ENGINE_FILE_BACKED) ? CHUNK_FILE_BACKED : CHUNK_MAX;
+    size_t released = 0;
     o->accept_end_after = 0;
     do {
-        size_t n = o->len - pos > CHUNK_MAX ? CHUNK_MAX : o->len - pos;
+        size_t n = o->len - pos > chunk ? chunk : o->len - pos;
+        if (pos >= released + 2 * chunk) { /* keep one chunk behind the cursor */
+            engine_release(o->data + released, pos - chunk - released, o->flags);
+            released = pos - chunk;
+        }
         o->chunk_base = pos;
         hs_error_t err = hs_scan(db, (const char *)o->data + pos, (unsigned)n, 0, scratch, fn, o);
         if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED)
@@ -385,10 +395,30 @@ static int emit_logical_hits(struct object *o, bool (*eval)(const uint8_t *, siz
 
 /* ---- hashes ------------------------------------------------------------- */
 
-/* First index in the sorted hash array with (scope, size) >= the key. */
-static size_t hash_lower_bound(const struct sigdb *db, uint8_t scope, uint64_t size)
+static bool fence_below(const struct engine_fence *f, uint8_t scope, uint64_t size)
 {
+    return f->scope < scope || (f->scope == scope && f->size < size);
+}
+
+/* First index in the sorted hash array with (scope, size) >= the key: the
+ * fence narrows the search to one block of ENGINE_FENCE_STEP records. */
+static size_t hash_lower_bound(const struct engine *e, uint8_t scope, uint64_t size)
+{
+    const struct sigdb *db = &e->sig;
     size_t lo = 0, hi = db->hashes.n;
+    if (e->hash_fence.n) {
+        size_t flo = 0, fhi = e->hash_fence.n; /* first fence entry not below the key */
+        while (flo < fhi) {
+            size_t mid = flo + (fhi - flo) / 2;
+            if (fence_below(&e->hash_fence.v[mid], scope, size))
+                flo = mid + 1;
+            else
+                fhi = mid;
+        }
+        /* The answer lies after the last fence below the key, up to this fence. */
+        lo = flo ? (flo - 1) * ENGINE_FENCE_STEP : 0;
+        hi = flo * ENGINE_FENCE_STEP < db->hashes.n ? flo * ENGINE_FENCE_STEP : db->hashes.n;
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const struct sig_hash *h = &db->hashes.v[mid];
@@ -404,9 +434,12 @@ struct hash_range {
     size_t first, end;
 };
 
-static struct hash_range hash_range(const struct sigdb *db, uint8_t scope, uint64_t size)
+static struct hash_range hash_range(const struct engine *e, uint8_t scope, uint64_t size)
 {
-    struct hash_range r = {hash_lower_bound(db, scope, size), 0};
+    const struct sigdb *db = &e->sig;
+    if (size != SIG_ANY_SIZE && !size_filter_maybe(e->size_filter.v, e->size_filter.n, scope, size))
+        return (struct hash_range){0, 0};
+    struct hash_range r = {hash_lower_bound(e, scope, size), 0};
     r.end = r.first;
     while (r.end < db->hashes.n && db->hashes.v[r.end].scope == scope && db->hashes.v[r.end].size == size)
         r.end++;
@@ -417,7 +450,7 @@ static unsigned kinds_in(const struct sigdb *db, struct hash_range r, uint8_t ro
 {
     unsigned k = 0;
     for (size_t i = r.first; i < r.end; i++)
-        if (db->hashes.v[i].role == role)
+        if (db->hashes.v[i].role == role && db->hashes.v[i].kind < SIG_HASH_KINDS)
             k |= 1u << db->hashes.v[i].kind;
     return k;
 }
@@ -428,7 +461,9 @@ static int check_hash_range(struct object *o, struct hash_range range, const uin
     const struct sigdb *db = &o->e->sig;
     for (size_t i = range.first; i < range.end; i++) {
         const struct sig_hash *h = &db->hashes.v[i];
-        if (h->role != role || !(have & (1u << h->kind)) ||
+        /* Hash records of a mapped file are not validated one by one on load
+         * (a million of them would all become resident): check here. */
+        if (h->role != role || h->kind >= SIG_HASH_KINDS || !(have & (1u << h->kind)) ||
             memcmp(h->digest, digest[h->kind], sig_digest_len(h->kind)) != 0)
             continue;
         *matched = true;
@@ -450,12 +485,12 @@ static int check_hash_range(struct object *o, struct hash_range range, const uin
 static int check_file_hashes(struct object *o, uint8_t role, bool *matched)
 {
     const struct sigdb *db = &o->e->sig;
-    struct hash_range by_size = hash_range(db, SIG_SCOPE_FILE, o->len);
-    struct hash_range any = hash_range(db, SIG_SCOPE_FILE, SIG_ANY_SIZE);
+    struct hash_range by_size = hash_range(o->e, SIG_SCOPE_FILE, o->len);
+    struct hash_range any = hash_range(o->e, SIG_SCOPE_FILE, SIG_ANY_SIZE);
     unsigned need = kinds_in(db, by_size, role) | kinds_in(db, any, role);
     if (!need)
         return ASSAY_OK;
-    int rc = engine_hash_object(o->data, o->len, need, o->r);
+    int rc = engine_hash_object(o->data, o->len, need, o->flags, o->r);
     if (rc == ASSAY_OK)
         rc = check_hash_range(o, by_size, (const uint8_t(*)[32])o->r->digest, o->r->have_digest, role, 0, o->len, matched);
     if (rc == ASSAY_OK)
@@ -472,13 +507,13 @@ static int check_section_hashes(struct object *o)
         const struct fmt_section *sec = &o->fmt.sections[i];
         if (sec->raw_size == 0 || sec->raw_offset > o->len || sec->raw_size > o->len - sec->raw_offset)
             continue;
-        struct hash_range r = hash_range(db, SIG_SCOPE_PE_SECTION, sec->raw_size);
-        struct hash_range any = hash_range(db, SIG_SCOPE_PE_SECTION, SIG_ANY_SIZE);
+        struct hash_range r = hash_range(o->e, SIG_SCOPE_PE_SECTION, sec->raw_size);
+        struct hash_range any = hash_range(o->e, SIG_SCOPE_PE_SECTION, SIG_ANY_SIZE);
         unsigned need = kinds_in(db, r, SIG_ROLE_DETECT) | kinds_in(db, any, SIG_ROLE_DETECT);
         if (!need)
             continue;
         struct engine_result tmp = {0};
-        int rc = engine_hash_object(o->data + sec->raw_offset, sec->raw_size, need, &tmp);
+        int rc = engine_hash_object(o->data + sec->raw_offset, sec->raw_size, need, 0, &tmp);
         bool matched = false;
         if (rc == ASSAY_OK)
             rc = check_hash_range(o, r, (const uint8_t(*)[32])tmp.digest, tmp.have_digest, SIG_ROLE_DETECT,
@@ -553,9 +588,9 @@ static int check_filenames(struct object *o, const char *path)
 /* ---- entry point -------------------------------------------------------- */
 
 int engine_scan_object(const struct engine *e, struct engine_scratch *s, const char *path, const uint8_t *data,
-                       size_t len, bool want_sha256, struct engine_result *r)
+                       size_t len, unsigned flags, struct engine_result *r)
 {
-    struct object o = {.e = e, .s = s, .r = r, .data = data, .len = len};
+    struct object o = {.e = e, .s = s, .r = r, .data = data, .len = len, .flags = flags};
     engine_result_reset(r);
     if (++s->generation == 0) { /* wrapped: stamps from 2^32 objects ago could collide */
         memset(s->stamp, 0, e->sig.bodies.n * sizeof *s->stamp);
@@ -593,7 +628,7 @@ int engine_scan_object(const struct engine *e, struct engine_scratch *s, const c
             r->allowlisted = true;
         }
     }
-    if (rc == ASSAY_OK && (want_sha256 || r->hits.n))
-        rc = engine_hash_object(data, len, 1u << SIG_SHA256, r);
+    if (rc == ASSAY_OK && ((flags & ENGINE_WANT_SHA256) || r->hits.n))
+        rc = engine_hash_object(data, len, 1u << SIG_SHA256, flags, r);
     return rc;
 }

@@ -23,9 +23,26 @@ static bool is_word_byte(uint8_t c)
     return isalnum(c) != 0;
 }
 
+/* Node indexes are checked here rather than when a compiled database is
+ * loaded: validating every node up front would make all of them resident,
+ * and only the nodes of signatures whose atom hit are ever followed. */
+static bool alt_ok(const struct sigdb *db, const struct pat_node *n)
+{
+    if (n->b == 0 || n->a > db->altopts.n || n->b > db->altopts.n - n->a)
+        return false;
+    for (uint32_t k = 0; k < n->b; k++) {
+        const struct pat_altopt *o = &db->altopts.v[n->a + k];
+        if (o->offset > db->altbytes.len || o->len > db->altbytes.len - o->offset)
+            return false;
+    }
+    return true;
+}
+
 static bool byte_matches(const struct walk *w, const struct pat_node *n, uint8_t c)
 {
     if (n->kind == PN_CLASS) {
+        if (n->a >= w->in->db->classes.n)
+            return false;
         const struct pat_class *cl = &w->in->db->classes.v[n->a];
         return (cl->bits[c >> 3] >> (c & 7)) & 1;
     }
@@ -91,6 +108,8 @@ static bool forward(struct walk *w, uint32_t i, uint32_t count, uint64_t pos)
             pos++;
             break;
         case PN_ALT: {
+            if (!alt_ok(db, n))
+                return false;
             const struct pat_altopt *opt = &db->altopts.v[n->a];
             if (n->negated) {
                 uint32_t l = opt[0].len;
@@ -108,6 +127,8 @@ static bool forward(struct walk *w, uint32_t i, uint32_t count, uint64_t pos)
                     return true;
             return false;
         }
+        default: /* unknown kind (a forged compiled file): never matches */
+            return false;
         case PN_GAP: {
             uint64_t hi = n->b == SIG_GAP_INF ? len - (pos < len ? pos : len) : n->b;
             if (pos + n->a > len)
@@ -149,6 +170,8 @@ static bool backward(struct walk *w, uint32_t i, uint64_t pos)
             pos--;
             break;
         case PN_ALT: {
+            if (!alt_ok(db, n))
+                return false;
             const struct pat_altopt *opt = &db->altopts.v[n->a];
             if (n->negated) {
                 uint32_t l = opt[0].len;
@@ -166,6 +189,8 @@ static bool backward(struct walk *w, uint32_t i, uint64_t pos)
                     return true;
             return false;
         }
+        default:
+            return false;
         case PN_GAP: {
             if (pos < n->a)
                 return false;

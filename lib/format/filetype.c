@@ -297,6 +297,8 @@ bool fmt_pe_rva_to_offset(const struct fmt_info *info, uint64_t rva, uint64_t *o
 #define ELF_CLASS_64 2u
 #define ELF_DATA_LE 1u
 #define ELF_DATA_BE 2u
+#define ELF_MAX_PHNUM 128u      /* ClamAV resolves no offset beyond these */
+#define ELF_MAX_SHNUM 256u
 
 struct elf_layout {
     bool wide;                  /* ELFCLASS64 */
@@ -339,14 +341,15 @@ static bool elf_table_ok(const struct reader *r, uint64_t off, uint16_t count, u
  * wrap-around; the offset p_offset + (e_entry - p_vaddr) wraps too and may lie
  * past the end of the file (EP-n can still reach back inside). With no
  * program headers the EP is offset 0. False when the EP cannot be mapped,
- * which makes ClamAV drop every ELF offset. */
+ * which makes ClamAV drop every ELF offset; so does a table of more than 128
+ * program headers. */
 static bool elf_map_entry(const struct reader *r, const struct elf_layout *e, uint64_t *offset)
 {
     if (e->phnum == 0) {
         *offset = 0;
         return true;
     }
-    if (!elf_table_ok(r, e->phoff, e->phnum, e->phentsize, e->wide ? 56u : 32u))
+    if (e->phnum > ELF_MAX_PHNUM || !elf_table_ok(r, e->phoff, e->phnum, e->phentsize, e->wide ? 56u : 32u))
         return false;
     /* 64-bit: p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz
      * 32-bit: p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz */
@@ -366,12 +369,13 @@ static bool elf_map_entry(const struct reader *r, const struct elf_layout *e, ui
 }
 
 /* Section headers give Sx/SL for ELF (sh_offset; sh_size clipped to the
- * file). ClamAV drops every ELF offset when there are none or the table is
- * malformed, so this reports whether it was usable. */
+ * file). ClamAV drops every ELF offset when there are none, more than 256, or
+ * the table is malformed, so this reports whether it was usable. */
 static bool elf_read_sections(const struct reader *r, const struct elf_layout *e,
                               struct fmt_section *out, uint32_t *count)
 {
-    if (e->shnum == 0 || !elf_table_ok(r, e->shoff, e->shnum, e->shentsize, e->wide ? 64u : 40u))
+    if (e->shnum == 0 || e->shnum > ELF_MAX_SHNUM ||
+        !elf_table_ok(r, e->shoff, e->shnum, e->shentsize, e->wide ? 64u : 40u))
         return false;
     uint32_t n = e->shnum < FMT_MAX_SECTIONS ? e->shnum : FMT_MAX_SECTIONS;
     /* 64-bit: sh_name, sh_type (4 + 4), sh_flags (8), sh_addr, sh_offset, sh_size

@@ -94,11 +94,13 @@ static void scan_mapped(struct scan_worker *w, const char *path, int fd, size_t 
     sigjmp_buf jb;
     if (sigsetjmp(jb, 1) == 0) {
         bus_guard = &jb;
+        w->file_backed = true;
         scan_object(w, path, map, len, 0);
     } else {
         scan_problem(w->run, path, ASSAY_EIO, "file was truncated while being scanned");
     }
     bus_guard = NULL;
+    w->file_backed = false;
     munmap(map, len);
 }
 

@@ -78,8 +78,8 @@ static void report_findings(struct scan_worker *w, const char *path, const uint8
         }
         struct assay_finding f = {
             .path = path,
-            .rule = sigdb_str(db, h->name),
-            .source = sigdb_str(db, db->sources.v[h->source].path),
+            .rule = sigdb_str_checked(db, h->name),
+            .source = sigdb_source_path(db, h->source),
             .line = h->line,
             .verdict = "malicious",
             .size = len,
@@ -142,6 +142,7 @@ static void scan_members(struct scan_worker *w, const char *path, const uint8_t 
         .max_member_size = opt->max_filesize && opt->max_filesize < left ? opt->max_filesize : left,
         .max_total = left,
         .max_ratio = opt->max_ratio,
+        .input_is_file_mapping = depth == 0 && w->file_backed,
     };
     struct member_ctx m = {w, path, depth};
     struct arc_report rep = {0};
@@ -157,7 +158,8 @@ int scan_object(struct scan_worker *w, const char *path, const uint8_t *data, si
     struct scan_run *run = w->run;
     atomic_fetch_add(&run->files, 1);
     atomic_fetch_add(&run->bytes, len);
-    int rc = engine_scan_object(run->engine, &w->scratch, path, data, len, run->opt->always_sha256, &w->result);
+    unsigned flags = (run->opt->always_sha256 ? ENGINE_WANT_SHA256 : 0) | (depth == 0 && w->file_backed ? ENGINE_FILE_BACKED : 0);
+    int rc = engine_scan_object(run->engine, &w->scratch, path, data, len, flags, &w->result);
     if (rc != ASSAY_OK) {
         scan_problem(run, path, rc, "%s", assay_last_error());
         return rc;

@@ -33,6 +33,7 @@ struct scan_worker {
     struct engine_scratch scratch;
     struct engine_result result;
     uint64_t top_extracted;        /* bytes extracted from the current top-level file */
+    bool file_backed;              /* the current top-level object is a file mapping */
 };
 
 /* Report a problem for `path` (thread-safe; counts an error). */

@@ -193,6 +193,16 @@ static inline const char *sigdb_str(const struct sigdb *db, uint32_t off)
 {
     return (const char *)db->strings.data + off;
 }
+/* Bounds-checked lookups for records of a mapped file that were not validated
+ * one by one on load (hash signatures): "?" rather than a wild read. */
+static inline const char *sigdb_str_checked(const struct sigdb *db, uint32_t off)
+{
+    return off < db->strings.len ? sigdb_str(db, off) : "?";
+}
+static inline const char *sigdb_source_path(const struct sigdb *db, uint16_t source)
+{
+    return source < db->sources.n ? sigdb_str_checked(db, db->sources.v[source].path) : "?";
+}
 /* Register a database file; returns its source index or -1. */
 int sigdb_source(struct sigdb *db, const char *path);
 

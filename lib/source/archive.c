@@ -34,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../util/pages.h"
 #include <strings.h>
 
 enum {
@@ -252,9 +254,78 @@ enum arc_reader {
     ARC_READ_EMPTY,   /* only to tell an empty compressed stream from a corrupt one */
 };
 
+/* The input, handed to libarchive in blocks. For a file mapping, pages more
+ * than two blocks behind the read position are released as reading moves on,
+ * so walking a large archive does not make all of it resident; a seek back
+ * (zip central directory, 7z header) simply re-faults what it needs. */
+#define ARC_BLOCK ((size_t)1 << 20)
+
+struct arc_source {
+    const uint8_t *data;
+    size_t len;
+    size_t pos;
+    size_t released;          /* [0, released) has been given back */
+    bool release;
+};
+
+static void source_release_behind(struct arc_source *s)
+{
+    if (s->release && s->pos >= s->released + 3 * ARC_BLOCK) {
+        size_t upto = s->pos - 2 * ARC_BLOCK;
+        util_release_pages(s->data + s->released, upto - s->released);
+        s->released = upto;
+    }
+}
+
+static la_ssize_t source_read(struct archive *a, void *arg, const void **buf)
+{
+    (void)a;
+    struct arc_source *s = arg;
+    size_t n = s->len - s->pos < ARC_BLOCK ? s->len - s->pos : ARC_BLOCK;
+    *buf = s->data + s->pos;
+    s->pos += n;
+    source_release_behind(s);
+    return (la_ssize_t)n;
+}
+
+static la_int64_t source_skip(struct archive *a, void *arg, la_int64_t request)
+{
+    (void)a;
+    struct arc_source *s = arg;
+    if (request < 0)
+        return 0;
+    size_t n = (uint64_t)request < s->len - s->pos ? (size_t)request : s->len - s->pos;
+    s->pos += n;
+    source_release_behind(s);
+    return (la_int64_t)n;
+}
+
+static la_int64_t source_seek(struct archive *a, void *arg, la_int64_t offset, int whence)
+{
+    (void)a;
+    struct arc_source *s = arg;
+    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)s->pos : (int64_t)s->len;
+    int64_t to = base + offset;
+    if (to < 0 || (uint64_t)to > s->len)
+        return ARCHIVE_FATAL;
+    s->pos = (size_t)to;
+    /* Reading resumes further back (zip entries after the central directory
+     * at the end): release again from here on. */
+    if (s->pos < s->released)
+        s->released = s->pos;
+    return to;
+}
+
+static int source_close(struct archive *a, void *arg)
+{
+    (void)a;
+    free(arg);
+    return ARCHIVE_OK;
+}
+
 /* Open `data` with one of the readers; NULL with a note on failure. */
 static struct archive *open_reader(const uint8_t *data, size_t len, enum arc_reader kind,
-                                   struct arc_report *report)
+                                   bool release_input, struct arc_report *report)
 {
     struct archive *a = archive_read_new();
     if (!a) {
@@ -275,8 +346,21 @@ static struct archive *open_reader(const uint8_t *data, size_t len, enum arc_rea
         archive_read_free(a);
         return NULL;
     }
-    /* libarchive only reads the buffer; its API lacks a const-qualified open. */
-    if (archive_read_open_memory(a, (void *)(uintptr_t)data, len) != ARCHIVE_OK) {
+    struct arc_source *src = calloc(1, sizeof *src);
+    if (!src) {
+        report->error = true;
+        report_note(report, "out of memory creating an archive reader");
+        archive_read_free(a);
+        return NULL;
+    }
+    *src = (struct arc_source){.data = data, .len = len, .release = release_input};
+    archive_read_set_read_callback(a, source_read);
+    archive_read_set_skip_callback(a, source_skip);
+    archive_read_set_seek_callback(a, source_seek);
+    archive_read_set_close_callback(a, source_close);
+    archive_read_set_callback_data(a, src);
+    /* On failure libarchive has already called source_close (freeing src). */
+    if (archive_read_open1(a) != ARCHIVE_OK) {
         report->error = true;
         report_note(report, "%s", archive_message(a));
         archive_read_free(a);
@@ -301,7 +385,7 @@ static enum arc_mode classify_unreadable_stream(const uint8_t *data, size_t len,
                                                 struct arc_report *report)
 {
     struct arc_report scratch = {0};
-    struct archive *a = open_reader(data, len, ARC_READ_EMPTY, &scratch);
+    struct archive *a = open_reader(data, len, ARC_READ_EMPTY, false, &scratch);
     if (!a)
         return ARC_MODE_FORMATS;
     enum arc_mode mode = ARC_MODE_FORMATS;
@@ -343,7 +427,7 @@ static bool prefix_looks_like_archive(struct archive *a)
 static enum arc_mode choose_mode(const uint8_t *data, size_t len, struct arc_report *report)
 {
     struct arc_report scratch = {0};
-    struct archive *a = open_reader(data, len, ARC_READ_RAW, &scratch);
+    struct archive *a = open_reader(data, len, ARC_READ_RAW, false, &scratch);
     if (!a)
         return classify_unreadable_stream(data, len, report);
     enum arc_mode mode = ARC_MODE_FORMATS;
@@ -662,7 +746,7 @@ static int walk_entries(struct arc_walk_state *st, struct archive *a)
 /* One pass over `data` with the raw or the format reader. */
 static int walk_with(struct arc_walk_state *st, enum arc_reader kind)
 {
-    struct archive *a = open_reader(st->data, st->len, kind, st->report);
+    struct archive *a = open_reader(st->data, st->len, kind, st->lim->input_is_file_mapping, st->report);
     if (!a)
         return 0;
     int result = walk_entries(st, a);

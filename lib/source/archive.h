@@ -16,6 +16,7 @@ struct arc_limits {
     uint64_t max_member_size; /* bytes of one extracted member */
     uint64_t max_total;       /* bytes extracted from this archive (all members) */
     uint64_t max_ratio;       /* extracted size / archive size (0: no limit) */
+    bool input_is_file_mapping; /* the input may drop pages it has read (see util/pages.h) */
 };
 
 /* Return 0 to go on, non-zero to stop the walk (the value is returned by arc_walk). */

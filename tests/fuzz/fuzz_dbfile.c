@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(copy + 24, &payload, 8);
     memcpy(copy + 32, &sum, 8);
     assay_db *db = assay_db_new();
-    if (dbfile_load(db, "fuzz.adb", copy, size) == ASSAY_OK) {
+    if (dbfile_load(db, "fuzz.adb", copy, size, -1) == ASSAY_OK) {
         db->finalized = true;
         assay_scan_buffer(db, "x", "hello world MZ", 14, NULL, NULL, NULL);
     }
