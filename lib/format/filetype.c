@@ -296,7 +296,6 @@ bool fmt_pe_rva_to_offset(const struct fmt_info *info, uint64_t rva, uint64_t *o
 #define ELF_CLASS_32 1u
 #define ELF_CLASS_64 2u
 #define ELF_DATA_LE 1u
-#define ELF_DATA_BE 2u
 #define ELF_MAX_PHNUM 128u      /* ClamAV resolves no offset beyond these */
 #define ELF_MAX_SHNUM 256u
 
@@ -340,16 +339,18 @@ static bool elf_table_ok(const struct reader *r, uint64_t off, uint16_t count, u
  * PT_LOAD) with p_vaddr <= e_entry < p_vaddr + p_memsz, the end computed with
  * wrap-around; the offset p_offset + (e_entry - p_vaddr) wraps too and may lie
  * past the end of the file (EP-n can still reach back inside). With no
- * program headers the EP is offset 0. False when the EP cannot be mapped,
- * which makes ClamAV drop every ELF offset; so does a table of more than 128
- * program headers. */
+ * program headers or a zero e_entry the EP is offset 0 and the table is not
+ * even checked. False when the EP cannot be mapped, which makes ClamAV drop
+ * every ELF offset; so does a table of more than 128 program headers. */
 static bool elf_map_entry(const struct reader *r, const struct elf_layout *e, uint64_t *offset)
 {
-    if (e->phnum == 0) {
+    if (e->phnum > ELF_MAX_PHNUM)
+        return false;
+    if (e->phnum == 0 || e->entry == 0) {
         *offset = 0;
         return true;
     }
-    if (e->phnum > ELF_MAX_PHNUM || !elf_table_ok(r, e->phoff, e->phnum, e->phentsize, e->wide ? 56u : 32u))
+    if (!elf_table_ok(r, e->phoff, e->phnum, e->phentsize, e->wide ? 56u : 32u))
         return false;
     /* 64-bit: p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz
      * 32-bit: p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz */
@@ -397,16 +398,17 @@ static bool elf_read_sections(const struct reader *r, const struct elf_layout *e
 }
 
 /* ClamAV types any file starting with "\177ELF" as ELF, but resolves EP/Sx/SL
- * only when the class and byte order are valid and both the program and
- * section header tables pass the checks above. */
+ * only when the class is valid and both the program and section header tables
+ * pass the checks above. The data encoding byte is not validated: anything
+ * but ELFDATA2LSB is read as big-endian. */
 static void identify_elf(const uint8_t *data, size_t len, struct fmt_info *info)
 {
     info->kind = FMT_ELF;
-    uint8_t cls = data[4], enc = data[5];
-    if ((cls != ELF_CLASS_32 && cls != ELF_CLASS_64) || (enc != ELF_DATA_LE && enc != ELF_DATA_BE))
+    uint8_t cls = data[4];
+    if (cls != ELF_CLASS_32 && cls != ELF_CLASS_64)
         return;
 
-    struct reader r = { data, len, enc == ELF_DATA_BE };
+    struct reader r = { data, len, data[5] != ELF_DATA_LE };
     struct elf_layout e = { .wide = cls == ELF_CLASS_64 };
     struct fmt_section sections[FMT_MAX_SECTIONS];
     uint32_t nsections = 0;

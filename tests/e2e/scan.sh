@@ -86,6 +86,19 @@ expect_status "loop is a reported limit" 2
 run "$ASSAY" scan "$WORK/links/link.com"
 expect_status "a named symlink is followed" 1
 
+# -- --one-file-system: a folder on another device (tmpfs) reached through a symlink
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$WORK")" ]; then
+    shm=$(mktemp -d /dev/shm/assay-e2e.XXXXXX)
+    eicar "$shm/e.com"
+    mkdir -p "$WORK/fs"
+    ln -s "$shm" "$WORK/fs/other"
+    run "$ASSAY" scan --follow-symlinks "$WORK/fs"
+    expect_out "other file system scanned by default" "other/e.com: Eicar"
+    run "$ASSAY" scan --follow-symlinks --one-file-system "$WORK/fs"
+    expect_status "--one-file-system stays on the device" 0
+    rm -rf "$shm"
+fi
+
 # -- missing file: reported, scan goes on, exit 2
 run "$ASSAY" scan "$WORK/nope" "$WORK/tree/sub/eicar.com"
 expect_status "missing path is exit 2" 2
