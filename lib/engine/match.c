@@ -171,11 +171,11 @@ static struct verify_input verify_input_for(const struct object *o, const struct
     return (struct verify_input){.db = &o->e->sig, .body = b, .data = o->data, .len = o->len};
 }
 
-static int on_atom(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+/* A Vectorscan hit on body `id` ending at `to` in the current chunk: the
+ * atom database reports where the atom ends, the fallback regex database
+ * where a whole match ends; both are confirmed by the verifier. */
+static int on_hit(struct object *o, unsigned id, unsigned long long to, bool whole_match)
 {
-    (void)from;
-    (void)flags;
-    struct object *o = ctx;
     uint64_t end = o->chunk_base + to;
     if (end <= o->accept_end_after)
         return 0;
@@ -186,35 +186,27 @@ static int on_atom(unsigned id, unsigned long long from, unsigned long long to, 
     struct verify_input in = verify_input_for(o, b);
     if (!start_span(o, b, &in.span) || !begin_attempt(o, id, &in))
         return 0;
-    uint64_t start, mend, granted = in.budget;
-    enum verify_result vr = verify_at_atom(&in, end - b->atom_len, &start, &mend);
+    uint64_t start, mend = end, granted = in.budget;
+    enum verify_result vr = whole_match ? verify_ending_at(&in, end, &start)
+                                        : verify_at_atom(&in, end - b->atom_len, &start, &mend);
     if (vr == VERIFY_YES)
         record_match(o, id, start, mend);
     end_attempt(o, id, &in, granted, vr);
     return o->error ? 1 : 0;
 }
 
+static int on_atom(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+    (void)from;
+    (void)flags;
+    return on_hit(ctx, id, to, false);
+}
+
 static int on_fallback(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
 {
     (void)from;
     (void)flags;
-    struct object *o = ctx;
-    uint64_t end = o->chunk_base + to;
-    if (end <= o->accept_end_after)
-        return 0;
-    const struct sig_body *b = &o->e->sig.bodies.v[id];
-    touch(o->s, id);
-    if (!body_wants_more(o->s, b, id) || !target_matches(o, b->target))
-        return 0;
-    struct verify_input in = verify_input_for(o, b);
-    if (!start_span(o, b, &in.span) || !begin_attempt(o, id, &in))
-        return 0;
-    uint64_t start, granted = in.budget;
-    enum verify_result vr = verify_ending_at(&in, end, &start);
-    if (vr == VERIFY_YES)
-        record_match(o, id, start, end);
-    end_attempt(o, id, &in, granted, vr);
-    return o->error ? 1 : 0;
+    return on_hit(ctx, id, to, true);
 }
 
 static int scan_chunks(struct object *o, const hs_database_t *db, hs_scratch_t *scratch, match_event_handler fn)

@@ -1,7 +1,6 @@
 /* clam_hash.c — ClamAV hash signature lines (see clam_hash.h). */
 #include "clam_hash.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "../util/error.h"
@@ -19,16 +18,7 @@ static int parse_size(const struct sig_field *f, uint64_t *out)
         *out = SIG_ANY_SIZE;
         return 0;
     }
-    if (f->len == 0 || f->len > 19)
-        return -1;
-    uint64_t v = 0;
-    for (size_t i = 0; i < f->len; i++) {
-        if (!isdigit((unsigned char)f->s[i]))
-            return -1;
-        v = v * 10 + (uint64_t)(f->s[i] - '0');
-    }
-    *out = v;
-    return 0;
+    return sig_field_uint(f, 19, out) ? 0 : -1;
 }
 
 static const char *kinds_text(unsigned kinds)

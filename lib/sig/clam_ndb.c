@@ -1,7 +1,6 @@
 /* clam_ndb.c — ClamAV extended body signatures (see clam_ndb.h). */
 #include "clam_ndb.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "../util/error.h"
@@ -26,34 +25,6 @@ const char *clam_target_unsupported(unsigned target)
     }
 }
 
-static int parse_target(const struct sig_field *f, unsigned *out)
-{
-    if (f->len == 0 || f->len > 3)
-        return -1;
-    unsigned v = 0;
-    for (size_t i = 0; i < f->len; i++) {
-        if (!isdigit((unsigned char)f->s[i]))
-            return -1;
-        v = v * 10 + (unsigned)(f->s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_level(const struct sig_field *f, uint64_t *out)
-{
-    if (f->len == 0 || f->len > 9)
-        return -1;
-    uint64_t v = 0;
-    for (size_t i = 0; i < f->len; i++) {
-        if (!isdigit((unsigned char)f->s[i]))
-            return -1;
-        v = v * 10 + (uint64_t)(f->s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 int clam_parse_ndb_line(struct sig_load_ctx *ctx, const char *line, size_t len, uint32_t lineno)
 {
     struct sig_field f[6];
@@ -63,11 +34,11 @@ int clam_parse_ndb_line(struct sig_load_ctx *ctx, const char *line, size_t len, 
                           ctx->path, lineno, n, n == 1 ? "" : "s");
     if (f[0].len == 0)
         return util_error(ASSAY_ESYNTAX, "%s:%u: empty signature name", ctx->path, lineno);
-    unsigned target;
-    if (parse_target(&f[1], &target) != 0)
+    uint64_t target;
+    if (!sig_field_uint(&f[1], 3, &target))
         return util_error(ASSAY_ESYNTAX, "%s:%u: target type '%.*s' is not a number", ctx->path, lineno,
                           (int)(f[1].len > 16 ? 16 : f[1].len), f[1].s);
-    const char *why = clam_target_unsupported(target);
+    const char *why = clam_target_unsupported((unsigned)target);
     if (why)
         return util_error(ASSAY_ESYNTAX, "%s:%u: %s", ctx->path, lineno, why);
     struct sig_body b = {.logical = SIG_NONE, .line = lineno, .source = ctx->source, .target = (uint8_t)target};
@@ -77,10 +48,10 @@ int clam_parse_ndb_line(struct sig_load_ctx *ctx, const char *line, size_t len, 
     /* Functionality levels (fields 5 and 6) describe ClamAV engine versions; accepted, not used. */
     /* Optional functionality levels: MinFL[:MaxFL]. */
     uint64_t minfl = 0, maxfl = UINT64_MAX;
-    if (n >= 5 && f[4].len && parse_level(&f[4], &minfl) != 0)
+    if (n >= 5 && f[4].len && !sig_field_uint(&f[4], 9, &minfl))
         return util_error(ASSAY_ESYNTAX, "%s:%u: functionality level '%.*s' is not a number", ctx->path, lineno,
                           (int)(f[4].len > 16 ? 16 : f[4].len), f[4].s);
-    if (n >= 6 && f[5].len && parse_level(&f[5], &maxfl) != 0)
+    if (n >= 6 && f[5].len && !sig_field_uint(&f[5], 9, &maxfl))
         return util_error(ASSAY_ESYNTAX, "%s:%u: functionality level '%.*s' is not a number", ctx->path, lineno,
                           (int)(f[5].len > 16 ? 16 : f[5].len), f[5].s);
     if (SIG_CLAM_FLEVEL < minfl || SIG_CLAM_FLEVEL > maxfl)
