@@ -22,9 +22,11 @@ echo hello > "$work/tiny.txt"
 
 measure() { # measure LABEL CMD...: one run; prints "LABEL seconds kilobytes"
     local label=$1; shift
-    local t
-    t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
-    echo "$label $t"
+    local tf
+    tf=$(mktemp)
+    /usr/bin/time -o "$tf" -f "%e %M" "$@" >/dev/null 2>&1 || true
+    echo "$label $(tail -1 "$tf")"
+    rm -f "$tf"
 }
 best() { # best LABEL N CMD...: fastest of N runs (memory of that run)
     local label=$1 n=$2; shift 2
@@ -32,7 +34,7 @@ best() { # best LABEL N CMD...: fastest of N runs (memory of that run)
 }
 
 echo "# assay $("$assay" version | cut -d' ' -f2), clamscan $(clamscan --version | cut -d/ -f1 | cut -d' ' -f2), $(nproc) cores, $(date -u +%F)"
-/usr/bin/time -f "compile %e %M" "$assay" db compile -o "$work/bench.adb" "$work/db" >/dev/null 2>"$work/compile.time"
+/usr/bin/time -o "$work/compile.time" -f "compile %e %M" "$assay" db compile -o "$work/bench.adb" "$work/db" >/dev/null
 compile=$(tail -1 "$work/compile.time")
 find "$work/corpus" -type f -exec cat {} + >/dev/null   # warm the page cache for both tools
 

@@ -112,6 +112,8 @@ struct assay_evidence {
     const uint8_t *bytes;
     size_t bytes_len;
     bool bytes_truncated;
+    bool normalized_text;        /* offset/bytes are in the object's normalized text
+                                    (ClamAV target type 7 semantics), not its raw bytes */
     int subsignature;
     /* HASH: "md5", "sha1" or "sha256"; the hex value; what was hashed. */
     const char *hash_kind;

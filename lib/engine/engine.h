@@ -69,8 +69,11 @@ struct engine_scratch {
 
 enum engine_evidence_kind { EV_BYTES = 1, EV_HASH = 2, EV_FILENAME = 3 };
 
+enum engine_view { VIEW_RAW = 0, VIEW_TEXT = 1 };
+
 struct engine_evidence {
     uint8_t kind;
+    uint8_t view;                  /* enum engine_view: where offset/length point */
     uint8_t hash_kind;
     uint8_t scope;
     int16_t subsig;                /* -1 for .ndb */
@@ -94,6 +97,7 @@ struct engine_result {
     uint8_t have_digest;           /* bit per kind */
     bool allowlisted;              /* an .fp/.sfp entry matched: hits were dropped */
     bool budget_exhausted;         /* some verification gave up (reported as a warning) */
+    struct util_buf text;          /* the normalized text of a text object (VIEW_TEXT evidence) */
     uint32_t budget_body;          /* one body that gave up, for the message */
 };
 

@@ -12,6 +12,7 @@
  *   6. an allowlist (.fp/.sfp) hash match drops every hit. */
 #include <string.h>
 
+#include "../format/textnorm.h"
 #include "../sig/clam_lexpr.h"
 #include "../util/error.h"
 #include "engine.h"
@@ -38,8 +39,9 @@ struct object {
     const struct engine *e;
     struct engine_scratch *s;
     struct engine_result *r;
-    const uint8_t *data;
+    const uint8_t *data;          /* what body signatures see: the bytes, or the normalized text */
     size_t len;
+    uint8_t view;                 /* enum engine_view of data */
     unsigned flags;               /* enum engine_object_flags */
     struct fmt_info fmt;
     uint64_t chunk_base;
@@ -47,13 +49,17 @@ struct object {
     int error;
 };
 
+/* Type-7 signatures see only the normalized text of a text object; type 0
+ * sees the raw bytes and, for text objects, the normalized text too (as in
+ * ClamAV, which scans both). */
 static bool target_matches(const struct object *o, unsigned target)
 {
+    if (o->view == VIEW_TEXT)
+        return target == SIG_TARGET_ANY || target == SIG_TARGET_ASCII;
     switch (target) {
     case SIG_TARGET_ANY: return true;
     case SIG_TARGET_PE: return o->fmt.kind == FMT_PE;
     case SIG_TARGET_ELF: return o->fmt.kind == FMT_ELF;
-    case SIG_TARGET_ASCII: return o->fmt.kind == FMT_TEXT;
     case SIG_TARGET_MACHO: return o->fmt.kind == FMT_MACHO;
     default: return false;
     }
@@ -90,17 +96,17 @@ static bool start_span(const struct object *o, const struct sig_body *b, struct 
             return false;
         break;
     case SIG_OFF_SECTION:
-        if (f->kind != FMT_PE || b->section >= f->nsections ||
+        if (b->section >= f->nsections ||
             !add_offset(f->sections[b->section].raw_offset, b->offset, &base))
             return false;
         break;
     case SIG_OFF_LAST_SECTION:
-        if (f->kind != FMT_PE || f->nsections == 0 ||
+        if (f->nsections == 0 ||
             !add_offset(f->sections[f->nsections - 1].raw_offset, b->offset, &base))
             return false;
         break;
     case SIG_OFF_SECTION_ALL:
-        if (f->kind != FMT_PE || b->section >= f->nsections || f->sections[b->section].raw_size == 0)
+        if (b->section >= f->nsections || f->sections[b->section].raw_size == 0)
             return false;
         span->start_lo = f->sections[b->section].raw_offset;
         span->start_hi = span->start_lo + f->sections[b->section].raw_size - 1;
@@ -286,6 +292,16 @@ static int add_evidence(struct engine_result *r, struct engine_hit *h, struct en
     return ASSAY_OK;
 }
 
+/* In the text pass, a signature already found in the raw bytes is not
+ * reported again. */
+static bool already_hit(const struct engine_result *r, uint32_t name, uint16_t source, uint32_t line)
+{
+    for (size_t i = 0; i < r->hits.n; i++)
+        if (r->hits.v[i].name == name && r->hits.v[i].source == source && r->hits.v[i].line == line)
+            return true;
+    return false;
+}
+
 static int emit_body_hits(struct object *o)
 {
     const struct sigdb *db = &o->e->sig;
@@ -293,12 +309,12 @@ static int emit_body_hits(struct object *o)
     for (size_t i = 0; i < s->touched.n; i++) {
         uint32_t id = s->touched.v[i];
         const struct sig_body *b = &db->bodies.v[id];
-        if (b->logical != SIG_NONE)
+        if (b->logical != SIG_NONE || (o->view == VIEW_TEXT && already_hit(o->r, b->name, b->source, b->line)))
             continue;
         struct engine_hit *h;
         int rc = add_hit(o->r, b->name, b->source, b->line, 0, &h);
         if (rc == ASSAY_OK)
-            rc = add_evidence(o->r, h, (struct engine_evidence){.kind = EV_BYTES, .subsig = -1,
+            rc = add_evidence(o->r, h, (struct engine_evidence){.kind = EV_BYTES, .subsig = -1, .view = o->view,
                                                                  .offset = s->first_start[id],
                                                                  .length = s->first_end[id] - s->first_start[id]});
         if (rc != ASSAY_OK)
@@ -352,7 +368,8 @@ static int emit_logical_hits(struct object *o, bool (*eval)(const uint8_t *, siz
             if (tb->logical == lid && tb->subsig < SIG_MAX_SUBSIGS)
                 counts[tb->subsig] += s->count[s->touched.v[j]];
         }
-        if (!tdb_matches(o, l) || !eval(db->lexpr_code.data + l->expr_offset, l->expr_len, counts))
+        if (!tdb_matches(o, l) || !eval(db->lexpr_code.data + l->expr_offset, l->expr_len, counts) ||
+            (o->view == VIEW_TEXT && already_hit(o->r, l->name, l->source, l->line)))
             continue;
         struct engine_hit *h;
         int rc = add_hit(o->r, l->name, l->source, l->line, 0, &h);
@@ -361,6 +378,7 @@ static int emit_logical_hits(struct object *o, bool (*eval)(const uint8_t *, siz
             const struct sig_body *tb = &db->bodies.v[id];
             if (tb->logical == lid)
                 rc = add_evidence(o->r, h, (struct engine_evidence){.kind = EV_BYTES, .subsig = tb->subsig,
+                                                                     .view = o->view,
                                                                      .offset = s->first_start[id],
                                                                      .length = s->first_end[id] - s->first_start[id]});
         }
@@ -375,7 +393,8 @@ static int emit_logical_hits(struct object *o, bool (*eval)(const uint8_t *, siz
         if (s->logical_stamp[lid] == s->generation)
             continue;
         const struct sig_logical *l = &db->logicals.v[lid];
-        if (!tdb_matches(o, l) || !eval(db->lexpr_code.data + l->expr_offset, l->expr_len, zeros))
+        if (!tdb_matches(o, l) || !eval(db->lexpr_code.data + l->expr_offset, l->expr_len, zeros) ||
+            already_hit(o->r, l->name, l->source, l->line))
             continue;
         struct engine_hit *h;
         int rc = add_hit(o->r, l->name, l->source, l->line, 0, &h);
@@ -579,31 +598,72 @@ static int check_filenames(struct object *o, const char *path)
 
 /* ---- entry point -------------------------------------------------------- */
 
-int engine_scan_object(const struct engine *e, struct engine_scratch *s, const char *path, const uint8_t *data,
-                       size_t len, unsigned flags, struct engine_result *r)
+/* Start a fresh per-object state (stamps are compared with the generation,
+ * so nothing is cleared per object). */
+static void new_generation(const struct engine *e, struct engine_scratch *s)
 {
-    struct object o = {.e = e, .s = s, .r = r, .data = data, .len = len, .flags = flags};
-    engine_result_reset(r);
-    if (++s->generation == 0) { /* wrapped: stamps from 2^32 objects ago could collide */
+    if (++s->generation == 0) { /* wrapped: stamps from 2^32 passes ago could collide */
         memset(s->stamp, 0, e->sig.bodies.n * sizeof *s->stamp);
         memset(s->logical_stamp, 0, e->sig.logicals.n * sizeof *s->logical_stamp);
         s->generation = 1;
     }
     s->touched.n = 0;
-    fmt_identify(data, len, &o.fmt);
+}
+
+/* Every body and logical signature over o->data (one view of the object). */
+static int body_pass(struct object *o)
+{
+    const struct engine *e = o->e;
+    struct engine_scratch *s = o->s;
+    new_generation(e, s);
     int rc = ASSAY_OK;
-    if (e->atoms && len > 0)
-        rc = scan_chunks(&o, e->atoms, s->atoms, on_atom);
-    if (rc == ASSAY_OK && e->atoms_nul && len > 0)
-        rc = scan_chunks(&o, e->atoms_nul, s->atoms_nul, on_atom);
+    if (e->atoms && o->len > 0)
+        rc = scan_chunks(o, e->atoms, s->atoms, on_atom);
+    if (rc == ASSAY_OK && e->atoms_nul && o->len > 0)
+        rc = scan_chunks(o, e->atoms_nul, s->atoms_nul, on_atom);
     if (rc == ASSAY_OK && e->fallback)
-        rc = scan_chunks(&o, e->fallback, s->fallback, on_fallback);
+        rc = scan_chunks(o, e->fallback, s->fallback, on_fallback);
     if (rc == ASSAY_OK && e->direct.n)
-        scan_direct(&o);
+        scan_direct(o);
     if (rc == ASSAY_OK)
-        rc = emit_body_hits(&o);
+        rc = emit_body_hits(o);
     if (rc == ASSAY_OK && (s->touched.n || e->zero_true.n) && e->sig.logicals.n)
-        rc = emit_logical_hits(&o, clam_lexpr_eval);
+        rc = emit_logical_hits(o, clam_lexpr_eval);
+    return rc;
+}
+
+/* The same signatures over the normalized text of a text object. */
+static int text_pass(struct object *o)
+{
+    struct engine_result *r = o->r;
+    r->text.len = 0;
+    if (util_buf_reserve(&r->text, o->len) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory normalizing text");
+    r->text.len = fmt_text_normalize(o->data, o->len, r->text.data);
+    const uint8_t *raw = o->data;
+    size_t raw_len = o->len;
+    unsigned flags = o->flags;
+    o->data = r->text.data;
+    o->len = r->text.len;
+    o->view = VIEW_TEXT;
+    o->flags &= ~(unsigned)ENGINE_FILE_BACKED; /* heap memory: never release its pages */
+    int rc = body_pass(o);
+    o->data = raw;
+    o->len = raw_len;
+    o->view = VIEW_RAW;
+    o->flags = flags;
+    return rc;
+}
+
+int engine_scan_object(const struct engine *e, struct engine_scratch *s, const char *path, const uint8_t *data,
+                       size_t len, unsigned flags, struct engine_result *r)
+{
+    struct object o = {.e = e, .s = s, .r = r, .data = data, .len = len, .flags = flags, .view = VIEW_RAW};
+    engine_result_reset(r);
+    fmt_identify(data, len, &o.fmt);
+    int rc = body_pass(&o);
+    if (rc == ASSAY_OK && o.fmt.kind == FMT_TEXT && e->sig.bodies.n)
+        rc = text_pass(&o);
     bool matched = false;
     if (rc == ASSAY_OK)
         rc = check_file_hashes(&o, SIG_ROLE_DETECT, &matched);

@@ -67,10 +67,12 @@ void engine_result_reset(struct engine_result *r)
     r->have_digest = 0;
     r->allowlisted = false;
     r->budget_exhausted = false;
+    r->text.len = 0;
 }
 
 void engine_result_free(struct engine_result *r)
 {
+    util_buf_free(&r->text);
     util_vec_free(&r->hits);
     util_vec_free(&r->evidence);
 }

@@ -75,8 +75,10 @@ static bool read_addr(const struct reader *r, uint64_t off, bool wide, uint64_t 
 #define PE_COFF_SIZE 24u            /* "PE\0\0" + IMAGE_FILE_HEADER */
 #define PE_SECTION_SIZE 40u
 #define PE32_PLUS_MAGIC 0x20bu
-#define PE32_OPT_MIN 0xe0u          /* optional header with 16 data directories */
-#define PE32_PLUS_OPT_MIN 0xf0u
+#define PE32_OPT_FIXED 0x60u        /* optional header before the data directories */
+#define PE32_PLUS_OPT_FIXED 0x70u
+#define PE_MAX_DATA_DIRS 16u
+#define PE_DATA_DIR_SIZE 8u
 #define PE_FALLBACK_FILE_ALIGN 0x200u
 #define PE_SIGN_BIT 0x80000000u
 
@@ -132,10 +134,17 @@ static bool pe_read_headers(const struct reader *r, struct pe_headers *h)
         return false;
     if (!read_u16(r, opt, &magic))
         return false;
-    /* Any magic other than PE32+ is read as PE32; both need the full optional
-     * header (with data directories) to be declared and present. */
-    uint32_t opt_min = magic == PE32_PLUS_MAGIC ? PE32_PLUS_OPT_MIN : PE32_OPT_MIN;
-    if (opt_size < opt_min || !span_in_buffer(r->len, opt, opt_min))
+    /* Any magic other than PE32+ is read as PE32. SizeOfOptionalHeader must
+     * cover the fixed part plus the data directories NumberOfRvaAndSizes
+     * announces (at most 16 count). */
+    bool plus = magic == PE32_PLUS_MAGIC;
+    uint32_t fixed = plus ? PE32_PLUS_OPT_FIXED : PE32_OPT_FIXED;
+    uint32_t ndirs;
+    if (!read_u32(r, opt + fixed - 4, &ndirs))
+        return false;
+    if (ndirs > PE_MAX_DATA_DIRS)
+        ndirs = PE_MAX_DATA_DIRS;
+    if (opt_size < fixed + ndirs * PE_DATA_DIR_SIZE)
         return false;
 
     /* AddressOfEntryPoint, SectionAlignment, FileAlignment and SizeOfHeaders
@@ -217,10 +226,10 @@ static bool section_holds_rva(const struct fmt_section *s, uint64_t rva)
 }
 
 /* The entry point's file offset. An EP below SizeOfHeaders (rounded up to
- * SectionAlignment, truncated to 32 bits) is an offset into the headers and must
- * lie inside the file. Otherwise it must fall in a section's raw data — not
- * merely its virtual extent — and when sections overlap the last one in the
- * table wins. */
+ * SectionAlignment, truncated to 32 bits) is an offset into the headers and
+ * must lie inside the file. Otherwise it must fall in a section's raw data —
+ * not merely its virtual extent — and when sections overlap the last one in
+ * the table wins. */
 static bool pe_map_entry(const struct reader *r, const struct pe_headers *h, uint64_t *offset)
 {
     uint32_t headers_end = pe_truncate32(align_up(h->headers_size, h->section_align));
@@ -274,6 +283,9 @@ static void identify_pe(const struct reader *r, struct fmt_info *info)
     memcpy(info->sections, sections, kept * sizeof(sections[0]));
 }
 
+/* Same rule as the EP, over the sections kept in info: an RVA maps only
+ * through raw data, so an RVA in the headers or past FMT_MAX_SECTIONS
+ * sections is not mapped. */
 bool fmt_pe_rva_to_offset(const struct fmt_info *info, uint64_t rva, uint64_t *offset)
 {
     if (info == NULL || offset == NULL || info->kind != FMT_PE)
@@ -481,16 +493,20 @@ static bool all_text_bytes(const uint8_t *p, size_t n)
 }
 
 /* ClamAV's UTF-16 guess is loose: with a byte-order mark it is UTF-16
- * regardless; without one, the sniffed bytes read as big-endian 16-bit units
- * (skipping the first, a BOM's slot) only need every unit below 0x100 to be a
- * text byte. Random binary data under ~500 bytes often passes. */
+ * regardless; without one, the sniffed bytes are read as big-endian 16-bit
+ * units (skipping the first, a BOM's slot) and only two kinds of unit veto
+ * it: one below 0x80 that is not a text byte, and the reversed BOM 0xfffe.
+ * Random binary data under ~500 bytes often passes. */
 static bool looks_utf16(const uint8_t *p, size_t n)
 {
     if (n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))
         return true;
-    for (size_t i = 2; i + 1 < n; i += 2)
-        if (p[i] == 0 && !is_text_byte(p[i + 1]))
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        bool ascii_control = p[i] == 0 && !is_text_byte(p[i + 1]);
+        bool reversed_bom = p[i] == 0xff && p[i + 1] == 0xfe;
+        if (ascii_control || reversed_bom)
             return false;
+    }
     return true;
 }
 

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FMT_MAX_SECTIONS 96   /* PE allows 96 by the spec (Windows loads more; we cap) */
+/* ClamAV accepts ELF files with up to 256 section headers (and PE files with
+ * more); a lower cap made SL+n offsets differ on real object files. */
+#define FMT_MAX_SECTIONS 256
 
 enum fmt_kind { FMT_OTHER = 0, FMT_PE, FMT_ELF, FMT_MACHO, FMT_TEXT };
 

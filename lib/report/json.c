@@ -70,6 +70,8 @@ static json_t *evidence_json(const struct assay_evidence *e)
         json_object_set_new(o, "strength", json_string("strong"));
         if (e->subsignature >= 0)
             json_object_set_new(o, "subsignature", json_integer(e->subsignature));
+        if (e->normalized_text)
+            json_object_set_new(o, "view", json_string("normalized-text"));
         json_object_set_new(o, "offset", json_integer((json_int_t)e->offset));
         json_object_set_new(o, "length", json_integer((json_int_t)e->length));
         json_object_set_new(o, "bytes_hex", hex_of(e->bytes, e->bytes_len));

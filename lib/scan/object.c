@@ -61,7 +61,8 @@ static void report_findings(struct scan_worker *w, const char *path, const uint8
             if (x->kind == EV_BYTES) {
                 o->offset = x->offset;
                 o->length = x->length;
-                o->bytes = data + x->offset;
+                o->normalized_text = x->view == VIEW_TEXT;
+                o->bytes = (o->normalized_text ? r->text.data : data) + x->offset;
                 o->bytes_len = x->length > EVIDENCE_BYTES_CAP ? EVIDENCE_BYTES_CAP : (size_t)x->length;
                 o->bytes_truncated = x->length > EVIDENCE_BYTES_CAP;
             } else if (x->kind == EV_HASH) {

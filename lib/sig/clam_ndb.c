@@ -45,6 +45,12 @@ int clam_parse_ndb_line(struct sig_load_ctx *ctx, const char *line, size_t len, 
     char err[256];
     if (clam_offset_parse(f[2].s, f[2].len, &b, err, sizeof err) != 0)
         return util_error(ASSAY_ESYNTAX, "%s:%u: %s", ctx->path, lineno, err);
+    /* ClamAV refuses these too: an entry point or a section needs an executable. */
+    bool exe_offset = b.offset_kind == SIG_OFF_EP || b.offset_kind == SIG_OFF_SECTION ||
+                      b.offset_kind == SIG_OFF_SECTION_ALL || b.offset_kind == SIG_OFF_LAST_SECTION;
+    if (exe_offset && target != SIG_TARGET_PE && target != SIG_TARGET_ELF && target != SIG_TARGET_MACHO)
+        return util_error(ASSAY_ESYNTAX, "%s:%u: EP and section offsets need target type 1 (PE), 6 (ELF) or 9 (Mach-O)",
+                          ctx->path, lineno);
     /* Functionality levels (fields 5 and 6) describe ClamAV engine versions; accepted, not used. */
     /* Optional functionality levels: MinFL[:MaxFL]. */
     uint64_t minfl = 0, maxfl = UINT64_MAX;

@@ -82,6 +82,13 @@ def elf_entry(data):
     return None
 
 
+def elf_section_offset(data, i):
+    """sh_offset of section i of an ELF64 little-endian file."""
+    shoff = struct.unpack_from("<Q", data, 40)[0]
+    shentsize = struct.unpack_from("<H", data, 58)[0]
+    return struct.unpack_from("<Q", data, shoff + i * shentsize + 24)[0]
+
+
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
 
@@ -122,6 +129,10 @@ def build_inputs(d):
         "text.txt": b"some text with textmarker inside\n",
         "text-as-binary.bin": b"\x00\x01\x02\x03textmarker\x00\xff\xfe\x00\x00",
         "hash-me.bin": b"hash signature target file\n",
+        "norm-case.txt": b"Some Text With UPPER Case Marker and more words\n",
+        "norm-space.txt": b"spaced   out\t\t\r\n  words here, and plenty of other text\n",
+        "norm-drop.txt": b"drop\x01ped\x80bytes in text files are gone entirely\n",
+        "norm-utf16.txt": "utf sixteen Marker in a byte-order-marked file\n".encode("utf-16"),
         "allowlisted.txt": b"assay differential marker one -- but allowlisted\n",
     }
     for n, b in texts.items():
@@ -142,6 +153,7 @@ def build_sigs(d, inp):
     ep, secs = pe_layout(pe)
     elf = open(os.path.join(inp, "elf.bin"), "rb").read()
     eep = elf_entry(elf)
+    s1 = elf_section_offset(elf, 1)
     h = lambda s: hexs(s.encode())
     ndb = [
         f"Diff.Exact:0:*:{h('assay differential marker one')}",
@@ -156,12 +168,20 @@ def build_sigs(d, inp):
         f"Diff.Eof:0:EOF-7:{h('THE-END')}",
         f"Diff.Float:0:10,5:{h('FLOATER')}",
         f"Diff.Text:7:*:{h('textmarker')}",
+        f"Diff.Norm.Case:7:*:{h('upper case marker')}",
+        f"Diff.Norm.Case.Raw:7:*:{h('UPPER Case Marker')}",
+        f"Diff.Norm.Any:0:*:{h('upper case marker')}",
+        f"Diff.Norm.Space:7:*:{h('spaced out words')}",
+        f"Diff.Norm.Drop:7:*:{h('dropped')}",
+        f"Diff.Norm.Utf16:7:*:{h('sixteen marker')}",
+        f"Diff.Norm.Abs:7:0:{h('some text')}",
         f"Diff.PE.EP:1:EP+0:{hexs(pe[ep:ep + 8])}",
         f"Diff.PE.EP.Plus:1:EP+4:{hexs(pe[ep + 4:ep + 10])}",
         f"Diff.PE.S0:1:S0+0:{hexs(pe[secs[0][0]:secs[0][0] + 8])}",
         f"Diff.PE.SL:1:SL+0:{hexs(pe[secs[-1][0]:secs[-1][0] + 8])}",
         f"Diff.PE.AnyType:6:*:{hexs(pe[ep:ep + 8])}",
         f"Diff.ELF.EP:6:EP+0:{hexs(elf[eep:eep + 8])}",
+        f"Diff.ELF.S1:6:S1+0:{hexs(elf[s1:s1 + 8])}",
         f"Diff.Never:0:*:{h('this string is in no input at all')}",
     ]
     open(os.path.join(sig, "diff.ndb"), "w").write("\n".join(ndb) + "\n")
@@ -196,7 +216,8 @@ def differential(d):
           f"  only clamscan: {sorted(want - have)}\n  only assay:    {sorted(have - want)}")
     # Each signature kind took part (a differential test that finds nothing proves nothing).
     names = {n for _, n in want}
-    for must in ("Diff.Exact", "Diff.Star", "Diff.PE.EP", "Diff.ELF.EP", "Diff.Hdb", "Diff.Hsb.Sha256", "Diff.Mdb"):
+    for must in ("Diff.Exact", "Diff.Star", "Diff.PE.EP", "Diff.ELF.EP", "Diff.Hdb", "Diff.Hsb.Sha256", "Diff.Mdb",
+                 "Diff.Norm.Case", "Diff.Norm.Space", "Diff.ELF.S1"):
         check(f"clamscan itself detects {must}", must in names, f"  clamscan found: {sorted(names)}")
     print(f"differential: {len(want)} detections compared")
 
