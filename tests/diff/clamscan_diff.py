@@ -134,6 +134,8 @@ def build_inputs(d):
         "norm-drop.txt": b"drop\x01ped\x80bytes in text files are gone entirely\n",
         "norm-utf16.txt": "utf sixteen Marker in a byte-order-marked file\n".encode("utf-16"),
         "allowlisted.txt": b"assay differential marker one -- but allowlisted\n",
+        "allowlisted-sha.txt": b"assay differential marker one -- allowlisted by sha256\n",
+        "ignored.bin": b"\x00\x01an ignored signature matches here\x00",
     }
     for n, b in texts.items():
         open(os.path.join(inp, n), "wb").write(b)
@@ -183,6 +185,7 @@ def build_sigs(d, inp):
         f"Diff.ELF.EP:6:EP+0:{hexs(elf[eep:eep + 8])}",
         f"Diff.ELF.S1:6:S1+0:{hexs(elf[s1:s1 + 8])}",
         f"Diff.Never:0:*:{h('this string is in no input at all')}",
+        f"Diff.Ignored:0:*:{h('an ignored signature')}",
     ]
     open(os.path.join(sig, "diff.ndb"), "w").write("\n".join(ndb) + "\n")
     target = open(os.path.join(inp, "hash-me.bin"), "rb").read()
@@ -197,9 +200,22 @@ def build_sigs(d, inp):
     open(os.path.join(sig, "diff.msb"), "w").write(f"{len(s0)}:{hashlib.sha256(s0).hexdigest()}:Diff.Msb\n")
     allowed = open(os.path.join(inp, "allowlisted.txt"), "rb").read()
     open(os.path.join(sig, "diff.fp"), "w").write(f"{hashlib.md5(allowed).hexdigest()}:{len(allowed)}:Diff.Allowed\n")
+    allowed_sha = open(os.path.join(inp, "allowlisted-sha.txt"), "rb").read()
+    open(os.path.join(sig, "diff.sfp"), "w").write(
+        f"{hashlib.sha256(allowed_sha).hexdigest()}:{len(allowed_sha)}:Diff.Allowed.Sha\n")
+    open(os.path.join(sig, "diff.ign2"), "w").write("Diff.Ignored\n")
+    pe_ldb = [  # target description checks on the synthetic PE (EP at file offset ep, 2 sections)
+        f"Diff.Ldb.PE.EntryPoint;Engine:51-255,Target:1,EntryPoint:{ep - 4}-{ep + 4};0;{hexs(pe[ep:ep + 6])}",
+        f"Diff.Ldb.PE.EntryPoint.Miss;Engine:51-255,Target:1,EntryPoint:{ep + 100}-{ep + 200};0;{hexs(pe[ep:ep + 6])}",
+        f"Diff.Ldb.PE.Sections;Engine:51-255,Target:1,NumberOfSections:2-2;0;{hexs(pe[ep:ep + 6])}",
+        f"Diff.Ldb.PE.Sections.Miss;Engine:51-255,Target:1,NumberOfSections:3-9;0;{hexs(pe[ep:ep + 6])}",
+        f"Diff.Ldb.PE.EPOffset;Engine:51-255,Target:1;0&1;EP+0:{hexs(pe[ep:ep + 4])};S1+0:{hexs(pe[secs[1][0]:secs[1][0] + 4])}",
+    ]
+    ldb_lines = list(pe_ldb)
     ldb = os.path.join(HERE, "clam", "sigs.ldb")
     if os.path.exists(ldb):
-        shutil.copy(ldb, os.path.join(sig, "diff.ldb"))
+        ldb_lines += open(ldb).read().splitlines()
+    open(os.path.join(sig, "diff.ldb"), "w").write("\n".join(ldb_lines) + "\n")
     return sig
 
 
@@ -217,8 +233,12 @@ def differential(d):
     # Each signature kind took part (a differential test that finds nothing proves nothing).
     names = {n for _, n in want}
     for must in ("Diff.Exact", "Diff.Star", "Diff.PE.EP", "Diff.ELF.EP", "Diff.Hdb", "Diff.Hsb.Sha256", "Diff.Mdb",
-                 "Diff.Norm.Case", "Diff.Norm.Space", "Diff.ELF.S1"):
+                 "Diff.Norm.Case", "Diff.Norm.Space", "Diff.ELF.S1", "Diff.Ldb.PE.EntryPoint",
+                 "Diff.Ldb.PE.Sections", "Diff.Ldb.PE.EPOffset"):
         check(f"clamscan itself detects {must}", must in names, f"  clamscan found: {sorted(names)}")
+    # The allowlists and the ignore list did something in the reference too.
+    for f, n in (("allowlisted.txt", "Diff.Exact"), ("allowlisted-sha.txt", "Diff.Exact"), ("ignored.bin", "Diff.Ignored")):
+        check(f"clamscan suppresses {n} in {f}", (f, n) not in want, "")
     print(f"differential: {len(want)} detections compared")
 
 

@@ -99,6 +99,21 @@ if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$WORK")" ]; t
     rm -rf "$shm"
 fi
 
+# -- an unreadable file: reported with the reason, the scan goes on, exit 2.
+# Root reads everything, so the scan runs as nobody when the test runs as root.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    mkdir -p "$WORK/perm"
+    chmod 755 "$WORK" "$WORK/perm"
+    eicar "$WORK/perm/readable.com"
+    chmod 644 "$WORK/perm/readable.com"
+    echo secret > "$WORK/perm/secret.txt"
+    chmod 600 "$WORK/perm/secret.txt"
+    run setpriv --reuid=65534 --regid=65534 --clear-groups "$ASSAY" scan "$WORK/perm"
+    expect_status "unreadable file is exit 2" 2
+    expect_err "reason given" "secret.txt: cannot open: Permission denied"
+    expect_out "the rest is scanned" "readable.com: Eicar"
+fi
+
 # -- missing file: reported, scan goes on, exit 2
 run "$ASSAY" scan "$WORK/nope" "$WORK/tree/sub/eicar.com"
 expect_status "missing path is exit 2" 2
