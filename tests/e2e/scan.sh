@@ -145,6 +145,18 @@ run "$ASSAY" scan --max-recursion 1 "$WORK/tree/sub/nested.tar.gz"
 expect_err "recursion limit reported" "max-recursion"
 expect_status "recursion limit exit 2" 2
 
+( cd "$WORK" && python3 -c '
+import zipfile
+with zipfile.ZipFile("many.zip", "w") as z:
+    for i in range(3000):
+        z.writestr(f"m{i}.txt", "x")
+' )
+run "$ASSAY" scan --max-files 100 "$WORK/many.zip"
+expect_err "member limit reported" "many.zip: .*member limit \(100\)"
+expect_status "member limit exit 2" 2
+expect_out "members up to the limit scanned" "^Scanned files: 101$"
+rm "$WORK/many.zip"
+
 run "$ASSAY" scan --no-archive "$WORK/tree/sub/e.zip"
 expect_status "--no-archive" 0
 
