@@ -1,7 +1,10 @@
 /* json.c — findings, problems and the summary as JSON Lines (jansson).
  * The schema is documented in docs/json-output.md; change both together. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "assay.h"
 
@@ -19,6 +22,74 @@ const char *assay_status_name(int code)
     case ASSAY_EEMPTY: return "EEMPTY";
     default: return "EUNKNOWN";
     }
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 if it is not one. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    static const uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_for_len[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0)
+        return 0;
+    return len;
+}
+
+static json_t *hex_of(const uint8_t *p, size_t n);
+
+/* Paths and names are bytes on Unix, and JSON strings must be UTF-8. A value
+ * that is not valid UTF-8 is written with U+FFFD in place of each bad byte,
+ * and the exact bytes go alongside as "<key>_hex", so the report still names
+ * the file unambiguously. */
+static void set_text(json_t *o, const char *key, const char *value)
+{
+    if (!value)
+        value = "";
+    const unsigned char *s = (const unsigned char *)value;
+    size_t n = strlen(value);
+    bool valid = true;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_sequence(s + i, n - i);
+        if (k == 0) {
+            valid = false;
+            break;
+        }
+        i += k;
+    }
+    if (valid) {
+        json_object_set_new(o, key, json_string(value));
+        return;
+    }
+    char *clean = malloc(3 * n + 1);
+    if (!clean)
+        return;
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_sequence(s + i, n - i);
+        if (k) {
+            memcpy(clean + w, s + i, k);
+            w += k;
+            i += k;
+        } else {
+            memcpy(clean + w, "\xef\xbf\xbd", 3); /* U+FFFD */
+            w += 3;
+            i++;
+        }
+    }
+    clean[w] = 0;
+    json_object_set_new(o, key, json_string(clean));
+    free(clean);
+    char hex_key[64];
+    snprintf(hex_key, sizeof hex_key, "%s_hex", key);
+    json_object_set_new(o, hex_key, hex_of(s, n));
 }
 
 static char *dump(json_t *o)
@@ -90,7 +161,7 @@ static json_t *evidence_json(const struct assay_evidence *e)
     case ASSAY_EVIDENCE_FILENAME:
         json_object_set_new(o, "kind", json_string("filename"));
         json_object_set_new(o, "strength", json_string("weak"));
-        json_object_set_new(o, "pattern", json_string(e->pattern));
+        set_text(o, "pattern", e->pattern);
         json_object_set_new(o, "score", json_integer(e->score));
         break;
     }
@@ -109,10 +180,10 @@ char *assay_finding_json(const struct assay_finding *f)
         return NULL;
     }
     json_object_set_new(o, "type", json_string("finding"));
-    json_object_set_new(o, "path", json_string(f->path));
+    set_text(o, "path", f->path);
     json_object_set_new(o, "verdict", json_string(f->verdict));
-    json_object_set_new(o, "rule", json_string(f->rule));
-    json_object_set_new(src, "file", json_string(f->source));
+    set_text(o, "rule", f->rule);
+    set_text(src, "file", f->source);
     json_object_set_new(src, "line", json_integer(f->line));
     json_object_set_new(o, "source", src);
     json_object_set_new(o, "sha256", json_string(f->sha256 ? f->sha256 : ""));
@@ -129,9 +200,9 @@ char *assay_problem_json(const struct assay_problem *p)
     if (!o)
         return NULL;
     json_object_set_new(o, "type", json_string("error"));
-    json_object_set_new(o, "path", json_string(p->path));
+    set_text(o, "path", p->path);
     json_object_set_new(o, "code", json_string(assay_status_name(p->code)));
-    json_object_set_new(o, "reason", json_string(p->reason));
+    set_text(o, "reason", p->reason);
     return dump(o);
 }
 
