@@ -1,0 +1,46 @@
+/* regex_internal.h — the layout of struct yara_regex shared by the parser
+ * (regex_parse.c), the compiler and matcher (regex_match.c) and the literal
+ * extractor (regex_literals.c). Not part of the public API. */
+#ifndef ASSAY_YARA_REGEX_INTERNAL_H
+#define ASSAY_YARA_REGEX_INTERNAL_H
+
+#include "util/buf.h"
+#include "yara/regex.h"
+
+enum re_op {
+    RE_OP_SET = 1, /* consume one byte in sets[x] */
+    RE_OP_SPLIT,   /* continue at x (preferred) and at y */
+    RE_OP_JMP,     /* continue at x */
+    RE_OP_ASSERT,  /* zero-width check arg (enum yara_regex_assert) */
+    RE_OP_MATCH,
+};
+
+struct re_inst {
+    uint8_t op;
+    uint8_t arg;
+    uint32_t x, y;
+};
+
+struct re_set {
+    uint8_t bits[32];
+};
+
+struct yara_regex {
+    unsigned flags;
+    bool unknown_escape;
+    uint32_t root;
+    UTIL_VEC(struct yara_regex_node) nodes;
+    UTIL_VEC(struct re_inst) prog;
+    UTIL_VEC(struct re_set) sets;
+};
+
+static inline bool re_set_has(const uint8_t *set, uint8_t c)
+{
+    return (set[c >> 3] >> (c & 7)) & 1;
+}
+
+/* regex_match.c: compile re->nodes into re->prog; 0 or an ASSAY_E* code with
+ * the column of the node that overflowed in *column. */
+int yara_regex_compile_program_(struct yara_regex *re, size_t *column);
+
+#endif
