@@ -1,0 +1,886 @@
+/* pe.c — PE/COFF headers, sections, RVA mapping, imports (normal and
+ * delay-load) with the imphash, exports, overlay, debug (PDB) path, checksum
+ * and the Rich signature. Resources are in pe_resources.c, Authenticode in
+ * pe_authenticode.c. Every read goes through fmt_pe_read_ok_ (see pe.h). */
+#include "format/pe.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "assay.h"
+
+/* ------------------------------------------------------------------------ */
+/* Ownership and bounded reads                                              */
+/* ------------------------------------------------------------------------ */
+
+void *fmt_pe_alloc_(struct fmt_pe *pe, size_t size)
+{
+    void *p = calloc(1, size ? size : 1);
+    if (!p)
+        return NULL;
+    if (util_vec_push(&pe->allocs_, p) != 0) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+char *fmt_pe_strndup_(struct fmt_pe *pe, const char *s, size_t n)
+{
+    if (n > FMT_PE_MAX_STRING)
+        n = FMT_PE_MAX_STRING;
+    char *d = fmt_pe_alloc_(pe, n + 1);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* UTF-16LE code units to UTF-8; unpaired surrogates become U+FFFD. */
+char *fmt_pe_utf16_to_utf8_(struct fmt_pe *pe, const uint8_t *p, size_t units)
+{
+    if (units > FMT_PE_MAX_STRING)
+        units = FMT_PE_MAX_STRING;
+    char *out = fmt_pe_alloc_(pe, units * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < units; i++) {
+        uint32_t c = fmt_pe_u16_(p + 2 * i);
+        if (c >= 0xD800 && c < 0xDC00 && i + 1 < units) {
+            uint32_t lo = fmt_pe_u16_(p + 2 * (i + 1));
+            if (lo >= 0xDC00 && lo < 0xE000) {
+                c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+                i++;
+            } else {
+                c = 0xFFFD;
+            }
+        } else if (c >= 0xD800 && c < 0xE000) {
+            c = 0xFFFD;
+        }
+        if (c < 0x80) {
+            out[o++] = (char)c;
+        } else if (c < 0x800) {
+            out[o++] = (char)(0xC0 | (c >> 6));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            out[o++] = (char)(0xE0 | (c >> 12));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            /* 4 bytes from 2 units: still within units * 3. */
+            out[o++] = (char)(0xF0 | (c >> 18));
+            out[o++] = (char)(0x80 | ((c >> 12) & 0x3F));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+bool fmt_pe_read_ok_(const struct fmt_pe *pe, uint64_t off, uint64_t n)
+{
+    return off <= pe->len_ && n <= pe->len_ - off;
+}
+
+uint16_t fmt_pe_u16_(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+uint32_t fmt_pe_u32_(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t u64le(const uint8_t *p)
+{
+    return (uint64_t)fmt_pe_u32_(p) | ((uint64_t)fmt_pe_u32_(p + 4) << 32);
+}
+
+/* A NUL-terminated string at file offset `off` (at most `max` bytes, cut at
+ * the end of the file); *n receives its length, false when off is outside. */
+static bool cstr_at(const struct fmt_pe *pe, uint64_t off, size_t max, const char **s, size_t *n)
+{
+    if (off >= pe->len_)
+        return false;
+    size_t avail = pe->len_ - (size_t)off;
+    if (avail > max)
+        avail = max;
+    const char *p = (const char *)pe->data_ + off;
+    const char *z = memchr(p, 0, avail);
+    *s = p;
+    *n = z ? (size_t)(z - p) : avail;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* RVA mapping                                                              */
+/* ------------------------------------------------------------------------ */
+
+bool fmt_pe_rva_offset(const struct fmt_pe *pe, uint64_t rva, uint64_t *offset)
+{
+    /* The section with the highest start at or below rva wins. */
+    const struct fmt_pe_section *best = NULL;
+    for (size_t i = 0; i < pe->nsections; i++) {
+        const struct fmt_pe_section *s = &pe->sections[i];
+        if (rva >= s->virtual_address && (!best || s->virtual_address >= best->virtual_address))
+            best = s;
+    }
+    uint64_t off;
+    if (best) {
+        uint32_t align = pe->file_alignment < 0x200 ? pe->file_alignment : 0x200;
+        uint64_t raw = best->raw_data_offset;
+        if (align)
+            raw -= raw % align;
+        uint64_t delta = rva - best->virtual_address;
+        if (delta >= best->raw_data_size)
+            return false; /* zero-filled memory with no file bytes */
+        off = raw + delta;
+    } else {
+        off = rva;
+    }
+    if (off >= pe->len_)
+        return false;
+    *offset = off;
+    return true;
+}
+
+int fmt_pe_section_index_of_rva(const struct fmt_pe *pe, uint64_t rva)
+{
+    for (size_t i = 0; i < pe->nsections; i++) {
+        const struct fmt_pe_section *s = &pe->sections[i];
+        uint32_t extent = s->virtual_size ? s->virtual_size : s->raw_data_size;
+        if (rva >= s->virtual_address && rva - s->virtual_address < extent)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Headers and sections                                                     */
+/* ------------------------------------------------------------------------ */
+
+static int parse_file_header(struct fmt_pe *pe)
+{
+    const uint8_t *d = pe->data_;
+    if (!fmt_pe_read_ok_(pe, 0, 0x40) || d[0] != 'M' || d[1] != 'Z')
+        return ASSAY_EFORMAT;
+    pe->pe_offset = fmt_pe_u32_(d + 0x3c);
+    uint64_t nt = pe->pe_offset;
+    if (!fmt_pe_read_ok_(pe, nt, 24 + 2) || memcmp(d + nt, "PE\0\0", 4) != 0)
+        return ASSAY_EFORMAT;
+    const uint8_t *fh = d + nt + 4;
+    pe->machine = fmt_pe_u16_(fh);
+    pe->number_of_sections = fmt_pe_u16_(fh + 2);
+    pe->timestamp = fmt_pe_u32_(fh + 4);
+    pe->pointer_to_symbol_table = fmt_pe_u32_(fh + 8);
+    pe->number_of_symbols = fmt_pe_u32_(fh + 12);
+    pe->size_of_optional_header = fmt_pe_u16_(fh + 16);
+    pe->characteristics = fmt_pe_u16_(fh + 18);
+    pe->opthdr_magic = fmt_pe_u16_(fh + 20);
+    pe->is_dll = (pe->characteristics & 0x2000) != 0;
+    return ASSAY_OK;
+}
+
+/* The optional header fields common to PE32 and PE32+; `oh` has at least
+ * 96 (PE32) or 112 (PE32+) readable bytes. */
+static void parse_optional_header(struct fmt_pe *pe, const uint8_t *oh, size_t avail)
+{
+    bool w = pe->is_64bit;
+    pe->linker_version.major = oh[2];
+    pe->linker_version.minor = oh[3];
+    pe->size_of_code = fmt_pe_u32_(oh + 4);
+    pe->size_of_initialized_data = fmt_pe_u32_(oh + 8);
+    pe->size_of_uninitialized_data = fmt_pe_u32_(oh + 12);
+    pe->entry_point_raw = fmt_pe_u32_(oh + 16);
+    pe->base_of_code = fmt_pe_u32_(oh + 20);
+    if (!w)
+        pe->base_of_data = fmt_pe_u32_(oh + 24);
+    pe->image_base = w ? u64le(oh + 24) : fmt_pe_u32_(oh + 28);
+    pe->section_alignment = fmt_pe_u32_(oh + 32);
+    pe->file_alignment = fmt_pe_u32_(oh + 36);
+    pe->os_version.major = fmt_pe_u16_(oh + 40);
+    pe->os_version.minor = fmt_pe_u16_(oh + 42);
+    pe->image_version.major = fmt_pe_u16_(oh + 44);
+    pe->image_version.minor = fmt_pe_u16_(oh + 46);
+    pe->subsystem_version.major = fmt_pe_u16_(oh + 48);
+    pe->subsystem_version.minor = fmt_pe_u16_(oh + 50);
+    pe->win32_version_value = fmt_pe_u32_(oh + 52);
+    pe->size_of_image = fmt_pe_u32_(oh + 56);
+    pe->size_of_headers = fmt_pe_u32_(oh + 60);
+    pe->checksum = fmt_pe_u32_(oh + 64);
+    pe->subsystem = fmt_pe_u16_(oh + 68);
+    pe->dll_characteristics = fmt_pe_u16_(oh + 70);
+    size_t p = 72;
+    if (w) {
+        pe->size_of_stack_reserve = u64le(oh + 72);
+        pe->size_of_stack_commit = u64le(oh + 80);
+        pe->size_of_heap_reserve = u64le(oh + 88);
+        pe->size_of_heap_commit = u64le(oh + 96);
+        p = 104;
+    } else {
+        pe->size_of_stack_reserve = fmt_pe_u32_(oh + 72);
+        pe->size_of_stack_commit = fmt_pe_u32_(oh + 76);
+        pe->size_of_heap_reserve = fmt_pe_u32_(oh + 80);
+        pe->size_of_heap_commit = fmt_pe_u32_(oh + 84);
+        p = 88;
+    }
+    pe->loader_flags = fmt_pe_u32_(oh + p);
+    pe->number_of_rva_and_sizes = fmt_pe_u32_(oh + p + 4);
+    p += 8;
+    /* Like YARA, all 16 entries are read whatever NumberOfRvaAndSizes says
+     * (signed files exist with a count of 0), as far as the buffer holds them. */
+    for (uint32_t i = 0; i < FMT_PE_NUM_DIRECTORIES && p + 8 <= avail; i++, p += 8) {
+        pe->data_directories[i].virtual_address = fmt_pe_u32_(oh + p);
+        pe->data_directories[i].size = fmt_pe_u32_(oh + p + 4);
+        if (i == FMT_PE_DIR_SECURITY)
+            pe->security_dir_offset = (uint32_t)((oh + p) - pe->data_);
+    }
+    pe->checksum_offset = (uint32_t)((oh + 64) - pe->data_);
+}
+
+/* A "/N" name: N is a decimal offset into the COFF string table. */
+static char *resolve_long_section_name(struct fmt_pe *pe, const char *name)
+{
+    if (name[0] != '/' || !pe->pointer_to_symbol_table)
+        return NULL;
+    uint64_t n = 0;
+    for (const char *c = name + 1; *c; c++) {
+        if (!isdigit((unsigned char)*c))
+            return NULL;
+        n = n * 10 + (uint64_t)(*c - '0');
+    }
+    uint64_t table = (uint64_t)pe->pointer_to_symbol_table + (uint64_t)pe->number_of_symbols * 18;
+    const char *s;
+    size_t len;
+    if (!cstr_at(pe, table + n, 256, &s, &len))
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (!isprint((unsigned char)s[i]))
+            return NULL;
+    return fmt_pe_strndup_(pe, s, len);
+}
+
+static int parse_sections(struct fmt_pe *pe)
+{
+    uint64_t table = (uint64_t)pe->pe_offset + 24 + pe->size_of_optional_header;
+    size_t want = pe->number_of_sections;
+    if (want > FMT_PE_MAX_SECTIONS)
+        want = FMT_PE_MAX_SECTIONS;
+    pe->sections = fmt_pe_alloc_(pe, sizeof(*pe->sections) * (want ? want : 1));
+    if (!pe->sections)
+        return ASSAY_ENOMEM;
+    for (size_t i = 0; i < want; i++) {
+        uint64_t off = table + 40 * i;
+        if (!fmt_pe_read_ok_(pe, off, 40))
+            break;
+        const uint8_t *h = pe->data_ + off;
+        struct fmt_pe_section *s = &pe->sections[pe->nsections++];
+        memcpy(s->name, h, 8);
+        s->name[8] = '\0';
+        s->virtual_size = fmt_pe_u32_(h + 8);
+        s->virtual_address = fmt_pe_u32_(h + 12);
+        s->raw_data_size = fmt_pe_u32_(h + 16);
+        s->raw_data_offset = fmt_pe_u32_(h + 20);
+        s->pointer_to_relocations = fmt_pe_u32_(h + 24);
+        s->pointer_to_line_numbers = fmt_pe_u32_(h + 28);
+        s->number_of_relocations = fmt_pe_u16_(h + 32);
+        s->number_of_line_numbers = fmt_pe_u16_(h + 34);
+        s->characteristics = fmt_pe_u32_(h + 36);
+        s->full_name = resolve_long_section_name(pe, s->name);
+        if (!s->full_name)
+            s->full_name = fmt_pe_strndup_(pe, s->name, strlen(s->name));
+        if (!s->full_name)
+            return ASSAY_ENOMEM;
+    }
+    return ASSAY_OK;
+}
+
+static int parse_headers(struct fmt_pe *pe)
+{
+    int rc = parse_file_header(pe);
+    if (rc != ASSAY_OK)
+        return rc;
+    uint64_t oh_off = (uint64_t)pe->pe_offset + 24;
+    size_t fixed;
+    if (pe->opthdr_magic == 0x10b) {
+        pe->is_32bit = true;
+        fixed = 96;
+    } else if (pe->opthdr_magic == 0x20b) {
+        pe->is_64bit = true;
+        fixed = 112;
+    } else {
+        return ASSAY_EFORMAT;
+    }
+    if (!fmt_pe_read_ok_(pe, oh_off, fixed))
+        return ASSAY_EFORMAT;
+    size_t avail = pe->len_ - (size_t)oh_off;
+    size_t dirs_end = fixed + 8 * FMT_PE_NUM_DIRECTORIES;
+    if (avail > dirs_end)
+        avail = dirs_end;
+    pe->is_pe = true;
+    parse_optional_header(pe, pe->data_ + oh_off, avail);
+    rc = parse_sections(pe);
+    if (rc != ASSAY_OK)
+        return rc;
+    uint64_t ep;
+    if (fmt_pe_rva_offset(pe, pe->entry_point_raw, &ep)) {
+        pe->has_entry_point = true;
+        pe->entry_point = ep;
+    }
+    return ASSAY_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Overlay, debug path, checksum                                            */
+/* ------------------------------------------------------------------------ */
+
+static void find_overlay(struct fmt_pe *pe)
+{
+    uint64_t end = 0;
+    for (size_t i = 0; i < pe->nsections; i++) {
+        const struct fmt_pe_section *s = &pe->sections[i];
+        if (s->raw_data_size == 0)
+            continue;
+        uint64_t e = (uint64_t)s->raw_data_offset + s->raw_data_size;
+        if (e > end)
+            end = e;
+    }
+    if (end > 0 && end < pe->len_) {
+        pe->overlay_offset = end;
+        pe->overlay_size = pe->len_ - end;
+    }
+}
+
+static int parse_codeview(struct fmt_pe *pe, uint64_t off, uint32_t size)
+{
+    const uint8_t *d = pe->data_;
+    if (!fmt_pe_read_ok_(pe, off, 4))
+        return ASSAY_OK;
+    uint64_t path_off;
+    if (memcmp(d + off, "RSDS", 4) == 0) {
+        path_off = off + 24;
+    } else if (memcmp(d + off, "NB10", 4) == 0) {
+        path_off = off + 16;
+    } else if (memcmp(d + off, "MTOC", 4) == 0) {
+        path_off = off + 20; /* Apple's EFI tool chain: "MTOC", a UUID, the path */
+    } else {
+        return ASSAY_OK;
+    }
+    (void)size;
+    const char *s;
+    size_t n;
+    if (!cstr_at(pe, path_off, FMT_PE_MAX_STRING, &s, &n))
+        return ASSAY_OK;
+    pe->pdb_path = fmt_pe_strndup_(pe, s, n);
+    return pe->pdb_path ? ASSAY_OK : ASSAY_ENOMEM;
+}
+
+static int parse_debug_directory(struct fmt_pe *pe)
+{
+    const struct fmt_pe_data_directory *dir = &pe->data_directories[FMT_PE_DIR_DEBUG];
+    uint64_t off;
+    if (!dir->virtual_address || !fmt_pe_rva_offset(pe, dir->virtual_address, &off))
+        return ASSAY_OK;
+    size_t n = dir->size / 28;
+    if (n > 64)
+        n = 64;
+    for (size_t i = 0; i < n && fmt_pe_read_ok_(pe, off + 28 * i, 28); i++) {
+        const uint8_t *e = pe->data_ + off + 28 * i;
+        if (fmt_pe_u32_(e + 12) != 2) /* IMAGE_DEBUG_TYPE_CODEVIEW */
+            continue;
+        uint32_t size = fmt_pe_u32_(e + 16);
+        uint32_t raw = fmt_pe_u32_(e + 24);
+        uint64_t at;
+        if (raw == 0 && !fmt_pe_rva_offset(pe, fmt_pe_u32_(e + 20), &at))
+            continue;
+        if (raw != 0)
+            at = raw;
+        int rc = parse_codeview(pe, at, size);
+        if (rc != ASSAY_OK || pe->pdb_path)
+            return rc;
+    }
+    return ASSAY_OK;
+}
+
+uint32_t fmt_pe_calculate_checksum(const uint8_t *data, size_t len, const struct fmt_pe *pe)
+{
+    uint64_t sum = 0;
+    size_t skip = pe->checksum_offset;
+    for (size_t i = 0; i + 1 < len + 1; i += 2) {
+        if (skip && (i == skip || i == skip + 2))
+            continue;
+        uint32_t w = data[i];
+        if (i + 1 < len)
+            w |= (uint32_t)data[i + 1] << 8;
+        sum += w;
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum = (sum & 0xffff) + (sum >> 16);
+    return (uint32_t)(sum + len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rich signature                                                           */
+/* ------------------------------------------------------------------------ */
+
+static int parse_rich(struct fmt_pe *pe)
+{
+    const uint8_t *d = pe->data_;
+    uint64_t end = pe->pe_offset < pe->len_ ? pe->pe_offset : pe->len_;
+    uint64_t rich = 0;
+    for (uint64_t p = 0x40; p + 8 <= end; p += 4)
+        if (memcmp(d + p, "Rich", 4) == 0) {
+            rich = p;
+            break;
+        }
+    if (!rich)
+        return ASSAY_OK;
+    uint32_t key = fmt_pe_u32_(d + rich + 4);
+    uint64_t dans = 0;
+    for (uint64_t p = rich; p >= 0x44; p -= 4)
+        if ((fmt_pe_u32_(d + p - 4) ^ key) == 0x536e6144) { /* "DanS" */
+            dans = p - 4;
+            break;
+        }
+    if (!dans)
+        return ASSAY_OK;
+    struct fmt_pe_rich *r = &pe->rich;
+    r->present = true;
+    r->offset = dans;
+    r->length = rich - dans;
+    r->key = key;
+    r->raw_data = fmt_pe_alloc_(pe, (size_t)r->length);
+    r->clear_data = fmt_pe_alloc_(pe, (size_t)r->length);
+    if (!r->raw_data || !r->clear_data)
+        return ASSAY_ENOMEM;
+    memcpy(r->raw_data, d + dans, (size_t)r->length);
+    for (size_t i = 0; i + 4 <= r->length; i += 4) {
+        uint32_t v = fmt_pe_u32_(d + dans + i) ^ key;
+        for (unsigned b = 0; b < 4; b++)
+            r->clear_data[i + b] = (uint8_t)(v >> (8 * b));
+    }
+    size_t n = r->length > 16 ? (size_t)(r->length - 16) / 8 : 0;
+    if (n > FMT_PE_MAX_RICH_ENTRIES)
+        n = FMT_PE_MAX_RICH_ENTRIES;
+    r->entries = fmt_pe_alloc_(pe, sizeof(*r->entries) * (n ? n : 1));
+    if (!r->entries)
+        return ASSAY_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t compid = fmt_pe_u32_(r->clear_data + 16 + 8 * i);
+        r->entries[i].toolid = (uint16_t)(compid >> 16);
+        r->entries[i].version = (uint16_t)compid;
+        r->entries[i].times = fmt_pe_u32_(r->clear_data + 16 + 8 * i + 4);
+    }
+    r->number_of_entries = n;
+    return ASSAY_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Imports                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Names YARA and pefile give to well-known ordinal imports. */
+struct ord_name {
+    uint16_t ord;
+    const char *name;
+};
+
+static const struct ord_name ws2_32_ords[] = {
+    {1, "accept"}, {2, "bind"}, {3, "closesocket"}, {4, "connect"}, {5, "getpeername"},
+    {6, "getsockname"}, {7, "getsockopt"}, {8, "htonl"}, {9, "htons"}, {10, "ioctlsocket"},
+    {11, "inet_addr"}, {12, "inet_ntoa"}, {13, "listen"}, {14, "ntohl"}, {15, "ntohs"},
+    {16, "recv"}, {17, "recvfrom"}, {18, "select"}, {19, "send"}, {20, "sendto"},
+    {21, "setsockopt"}, {22, "shutdown"}, {23, "socket"}, {24, "GetAddrInfoW"},
+    {25, "GetNameInfoW"}, {26, "WSApSetPostRoutine"}, {27, "FreeAddrInfoW"},
+    {28, "WPUCompleteOverlappedRequest"}, {29, "WSAAccept"}, {30, "WSAAddressToStringA"},
+    {31, "WSAAddressToStringW"}, {32, "WSACloseEvent"}, {33, "WSAConnect"},
+    {34, "WSACreateEvent"}, {35, "WSADuplicateSocketA"}, {36, "WSADuplicateSocketW"},
+    {37, "WSAEnumNameSpaceProvidersA"}, {38, "WSAEnumNameSpaceProvidersW"},
+    {39, "WSAEnumNetworkEvents"}, {40, "WSAEnumProtocolsA"}, {41, "WSAEnumProtocolsW"},
+    {42, "WSAEventSelect"}, {43, "WSAGetOverlappedResult"}, {44, "WSAGetQOSByName"},
+    {45, "WSAGetServiceClassInfoA"}, {46, "WSAGetServiceClassInfoW"},
+    {47, "WSAGetServiceClassNameByClassIdA"}, {48, "WSAGetServiceClassNameByClassIdW"},
+    {49, "WSAHtonl"}, {50, "WSAHtons"}, {51, "gethostbyaddr"}, {52, "gethostbyname"},
+    {53, "getprotobyname"}, {54, "getprotobynumber"}, {55, "getservbyname"},
+    {56, "getservbyport"}, {57, "gethostname"}, {58, "WSAInstallServiceClassA"},
+    {59, "WSAInstallServiceClassW"}, {60, "WSAIoctl"}, {61, "WSAJoinLeaf"},
+    {62, "WSALookupServiceBeginA"}, {63, "WSALookupServiceBeginW"},
+    {64, "WSALookupServiceEnd"}, {65, "WSALookupServiceNextA"},
+    {66, "WSALookupServiceNextW"}, {67, "WSANSPIoctl"}, {68, "WSANtohl"}, {69, "WSANtohs"},
+    {70, "WSAProviderConfigChange"}, {71, "WSARecv"}, {72, "WSARecvDisconnect"},
+    {73, "WSARecvFrom"}, {74, "WSARemoveServiceClass"}, {75, "WSAResetEvent"},
+    {76, "WSASend"}, {77, "WSASendDisconnect"}, {78, "WSASendTo"}, {79, "WSASetEvent"},
+    {80, "WSASetServiceA"}, {81, "WSASetServiceW"}, {82, "WSASocketA"}, {83, "WSASocketW"},
+    {84, "WSAStringToAddressA"}, {85, "WSAStringToAddressW"},
+    {86, "WSAWaitForMultipleEvents"}, {87, "WSCDeinstallProvider"},
+    {88, "WSCEnableNSProvider"}, {89, "WSCEnumProtocols"}, {90, "WSCGetProviderPath"},
+    {91, "WSCInstallNameSpace"}, {92, "WSCInstallProvider"},
+    {93, "WSCUnInstallNameSpace"}, {94, "WSCUpdateProvider"},
+    {95, "WSCWriteNameSpaceOrder"}, {96, "WSCWriteProviderOrder"}, {97, "freeaddrinfo"},
+    {98, "getaddrinfo"}, {99, "getnameinfo"}, {101, "WSAAsyncSelect"},
+    {102, "WSAAsyncGetHostByAddr"}, {103, "WSAAsyncGetHostByName"},
+    {104, "WSAAsyncGetProtoByNumber"}, {105, "WSAAsyncGetProtoByName"},
+    {106, "WSAAsyncGetServByPort"}, {107, "WSAAsyncGetServByName"},
+    {108, "WSACancelAsyncRequest"}, {109, "WSASetBlockingHook"},
+    {110, "WSAUnhookBlockingHook"}, {111, "WSAGetLastError"}, {112, "WSASetLastError"},
+    {113, "WSACancelBlockingCall"}, {114, "WSAIsBlocking"}, {115, "WSAStartup"},
+    {116, "WSACleanup"}, {151, "__WSAFDIsSet"}, {500, "WEP"},
+};
+
+/* The function name an ordinal import gets: a known name or "ord<N>". */
+static void ordinal_name(const char *dll, uint16_t ord, char *out, size_t cap)
+{
+    if (strcasecmp(dll, "ws2_32.dll") == 0 || strcasecmp(dll, "wsock32.dll") == 0) {
+        for (size_t i = 0; i < sizeof ws2_32_ords / sizeof ws2_32_ords[0]; i++)
+            if (ws2_32_ords[i].ord == ord) {
+                snprintf(out, cap, "%s", ws2_32_ords[i].name);
+                return;
+            }
+    }
+    snprintf(out, cap, "ord%u", ord);
+}
+
+/* A DLL name YARA accepts: non-empty, printable, no path separators. */
+static bool valid_dll_name(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c > 0x7e || c == '\\' || c == '/' || c == ':' || c == '*' || c == '?' ||
+            c == '"' || c == '<' || c == '>' || c == '|')
+            return false;
+    }
+    return true;
+}
+
+/* A function name YARA keeps: non-empty printable ASCII. */
+static bool printable_name(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+struct import_walk {
+    struct fmt_pe_import_dll *dlls;
+    size_t ndlls;
+    size_t nfuncs;          /* in total, against the cap */
+    bool truncated;
+};
+
+/* Read the thunk array at `names_rva` (import lookup table) for one DLL;
+ * `iat_rva` gives each function's slot RVA. */
+static int read_thunks(struct fmt_pe *pe, struct import_walk *w, struct fmt_pe_import_dll *dll,
+                       uint64_t names_rva, uint64_t iat_rva)
+{
+    size_t width = pe->is_64bit ? 8 : 4;
+    uint64_t off;
+    if (!fmt_pe_rva_offset(pe, names_rva, &off))
+        return ASSAY_OK;
+    UTIL_VEC(struct fmt_pe_import_function) funcs = {0};
+    for (size_t i = 0;; i++) {
+        if (w->nfuncs >= FMT_PE_MAX_IMPORT_FUNCS) {
+            w->truncated = true;
+            break;
+        }
+        if (!fmt_pe_read_ok_(pe, off + i * width, width))
+            break;
+        const uint8_t *t = pe->data_ + off + i * width;
+        uint64_t thunk = width == 8 ? u64le(t) : fmt_pe_u32_(t);
+        if (thunk == 0)
+            break;
+        bool by_ord = width == 8 ? (thunk >> 63) != 0 : (thunk >> 31) != 0;
+        struct fmt_pe_import_function f = {0};
+        f.rva = iat_rva + i * width;
+        if (by_ord) {
+            f.by_ordinal = true;
+            f.ordinal = (uint16_t)thunk;
+            char name[64];
+            ordinal_name(dll->name, f.ordinal, name, sizeof name);
+            f.name = fmt_pe_strndup_(pe, name, strlen(name));
+        } else {
+            uint64_t noff;
+            const char *s;
+            size_t n;
+            if (!fmt_pe_rva_offset(pe, (thunk & 0x7fffffff) + 2, &noff) ||
+                !cstr_at(pe, noff, FMT_PE_MAX_STRING, &s, &n) || !printable_name(s, n))
+                continue; /* YARA drops unreadable names (imphash depends on it) */
+            f.name = fmt_pe_strndup_(pe, s, n);
+        }
+        if (!f.name || util_vec_push(&funcs, f) != 0) {
+            free(funcs.v);
+            return ASSAY_ENOMEM;
+        }
+        w->nfuncs++;
+    }
+    dll->number_of_functions = funcs.n;
+    dll->functions = fmt_pe_alloc_(pe, sizeof(*funcs.v) * (funcs.n ? funcs.n : 1));
+    if (!dll->functions) {
+        free(funcs.v);
+        return ASSAY_ENOMEM;
+    }
+    if (funcs.n)
+        memcpy(dll->functions, funcs.v, sizeof(*funcs.v) * funcs.n);
+    free(funcs.v);
+    return ASSAY_OK;
+}
+
+/* Append one DLL (name at name_rva) when it imports at least one function;
+ * returns 1 when the name is not a plausible DLL name (YARA then stops). */
+static int add_import_dll(struct fmt_pe *pe, struct import_walk *w, uint64_t name_rva,
+                          uint64_t names_rva, uint64_t iat_rva)
+{
+    uint64_t noff;
+    const char *s;
+    size_t n;
+    if (!fmt_pe_rva_offset(pe, name_rva, &noff) || !cstr_at(pe, noff, 256, &s, &n))
+        return ASSAY_OK;
+    if (!valid_dll_name(s, n))
+        return 1; /* a garbage descriptor: the table ends here */
+    struct fmt_pe_import_dll *dll = &w->dlls[w->ndlls];
+    memset(dll, 0, sizeof *dll);
+    dll->name = fmt_pe_strndup_(pe, s, n);
+    if (!dll->name)
+        return ASSAY_ENOMEM;
+    int rc = read_thunks(pe, w, dll, names_rva ? names_rva : iat_rva, iat_rva);
+    if (rc != ASSAY_OK)
+        return rc;
+    if (dll->number_of_functions > 0)
+        w->ndlls++;
+    return ASSAY_OK;
+}
+
+static int parse_imports(struct fmt_pe *pe)
+{
+    const struct fmt_pe_data_directory *dir = &pe->data_directories[FMT_PE_DIR_IMPORT];
+    uint64_t off;
+    if (!dir->virtual_address || !fmt_pe_rva_offset(pe, dir->virtual_address, &off))
+        return ASSAY_OK;
+    struct import_walk w = {0};
+    w.dlls = fmt_pe_alloc_(pe, sizeof(*w.dlls) * FMT_PE_MAX_IMPORT_DLLS);
+    if (!w.dlls)
+        return ASSAY_ENOMEM;
+    for (size_t i = 0; fmt_pe_read_ok_(pe, off + 20 * i, 20); i++) {
+        if (w.ndlls >= FMT_PE_MAX_IMPORT_DLLS || i >= 4 * FMT_PE_MAX_IMPORT_DLLS) {
+            w.truncated = true;
+            break;
+        }
+        const uint8_t *d = pe->data_ + off + 20 * i;
+        uint32_t lookup = fmt_pe_u32_(d), name = fmt_pe_u32_(d + 12), iat = fmt_pe_u32_(d + 16);
+        if (name == 0 && iat == 0)
+            break;
+        int rc = add_import_dll(pe, &w, name, lookup, iat);
+        if (rc == 1)
+            break;
+        if (rc != ASSAY_OK)
+            return rc;
+    }
+    pe->imports = w.dlls;
+    pe->nimports = w.ndlls;
+    pe->number_of_imported_functions = w.nfuncs;
+    pe->imports_truncated = w.truncated;
+    return ASSAY_OK;
+}
+
+static int parse_delayed_imports(struct fmt_pe *pe)
+{
+    const struct fmt_pe_data_directory *dir = &pe->data_directories[FMT_PE_DIR_DELAY_IMPORT];
+    uint64_t off;
+    if (!dir->virtual_address || !fmt_pe_rva_offset(pe, dir->virtual_address, &off))
+        return ASSAY_OK;
+    struct import_walk w = {0};
+    w.dlls = fmt_pe_alloc_(pe, sizeof(*w.dlls) * FMT_PE_MAX_IMPORT_DLLS);
+    if (!w.dlls)
+        return ASSAY_ENOMEM;
+    for (size_t i = 0; fmt_pe_read_ok_(pe, off + 32 * i, 32); i++) {
+        if (w.ndlls >= FMT_PE_MAX_IMPORT_DLLS || i >= 4 * FMT_PE_MAX_IMPORT_DLLS) {
+            w.truncated = true;
+            break;
+        }
+        const uint8_t *d = pe->data_ + off + 32 * i;
+        uint32_t attrs = fmt_pe_u32_(d);
+        uint64_t name = fmt_pe_u32_(d + 4), iat = fmt_pe_u32_(d + 12), names = fmt_pe_u32_(d + 16);
+        if (name == 0 && iat == 0 && names == 0)
+            break;
+        if ((attrs & 1) == 0) {
+            /* Version 1 descriptors hold virtual addresses. */
+            name -= pe->image_base;
+            iat -= pe->image_base;
+            names -= pe->image_base;
+            name &= 0xffffffff;
+            iat &= 0xffffffff;
+            names &= 0xffffffff;
+        }
+        int rc = add_import_dll(pe, &w, name, names, iat);
+        if (rc == 1)
+            break;
+        if (rc != ASSAY_OK)
+            return rc;
+    }
+    pe->delayed_imports = w.dlls;
+    pe->ndelayed_imports = w.ndlls;
+    pe->number_of_delayed_imported_functions = w.nfuncs;
+    pe->delayed_imports_truncated = w.truncated;
+    return ASSAY_OK;
+}
+
+/* pefile's rule: the DLL name lowercased, a .dll/.ocx/.sys extension cut;
+ * the function lowercased; "dll.func" joined by ',' and MD5ed. */
+static int compute_imphash(struct fmt_pe *pe)
+{
+    if (pe->nimports == 0)
+        return ASSAY_OK;
+    struct util_buf b = {0};
+    for (size_t i = 0; i < pe->nimports; i++) {
+        const struct fmt_pe_import_dll *dll = &pe->imports[i];
+        size_t dl = strlen(dll->name);
+        const char *dot = strrchr(dll->name, '.');
+        if (dot && (strcasecmp(dot, ".dll") == 0 || strcasecmp(dot, ".ocx") == 0 ||
+                    strcasecmp(dot, ".sys") == 0))
+            dl = (size_t)(dot - dll->name);
+        for (size_t j = 0; j < dll->number_of_functions; j++) {
+            if (b.len && util_buf_append_byte(&b, ',') != 0)
+                goto nomem;
+            size_t start = b.len;
+            if (util_buf_append(&b, dll->name, dl) != 0 || util_buf_append_byte(&b, '.') != 0 ||
+                util_buf_append(&b, dll->functions[j].name, strlen(dll->functions[j].name)) != 0)
+                goto nomem;
+            for (size_t k = start; k < b.len; k++)
+                b.data[k] = (uint8_t)tolower(b.data[k]);
+        }
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(b.data ? (const void *)b.data : "", b.len, md, &mdlen, EVP_md5(), NULL))
+        goto nomem;
+    for (unsigned i = 0; i < mdlen && i < 16; i++)
+        snprintf(pe->imphash + 2 * i, 3, "%02x", md[i]);
+    util_buf_free(&b);
+    return ASSAY_OK;
+nomem:
+    util_buf_free(&b);
+    return ASSAY_ENOMEM;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exports                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int parse_exports(struct fmt_pe *pe)
+{
+    const struct fmt_pe_data_directory *dir = &pe->data_directories[FMT_PE_DIR_EXPORT];
+    uint64_t off;
+    if (!dir->virtual_address || !fmt_pe_rva_offset(pe, dir->virtual_address, &off) ||
+        !fmt_pe_read_ok_(pe, off, 40))
+        return ASSAY_OK;
+    const uint8_t *e = pe->data_ + off;
+    pe->export_timestamp = fmt_pe_u32_(e + 4);
+    uint64_t noff;
+    const char *s;
+    size_t n;
+    if (fmt_pe_rva_offset(pe, fmt_pe_u32_(e + 12), &noff) && cstr_at(pe, noff, 256, &s, &n)) {
+        pe->dll_name = fmt_pe_strndup_(pe, s, n);
+        if (!pe->dll_name)
+            return ASSAY_ENOMEM;
+    }
+    uint32_t base = fmt_pe_u32_(e + 16);
+    size_t nfuncs = fmt_pe_u32_(e + 20), nnames = fmt_pe_u32_(e + 24);
+    uint64_t funcs_off, names_off = 0, ords_off = 0;
+    if (!fmt_pe_rva_offset(pe, fmt_pe_u32_(e + 28), &funcs_off))
+        return ASSAY_OK;
+    if (nfuncs > FMT_PE_MAX_EXPORTS) {
+        nfuncs = FMT_PE_MAX_EXPORTS;
+        pe->exports_truncated = true;
+    }
+    if (nnames > FMT_PE_MAX_EXPORTS)
+        nnames = FMT_PE_MAX_EXPORTS;
+    if (!fmt_pe_rva_offset(pe, fmt_pe_u32_(e + 32), &names_off) ||
+        !fmt_pe_rva_offset(pe, fmt_pe_u32_(e + 36), &ords_off))
+        nnames = 0;
+    pe->exports = fmt_pe_alloc_(pe, sizeof(*pe->exports) * (nfuncs ? nfuncs : 1));
+    if (!pe->exports)
+        return ASSAY_ENOMEM;
+    for (size_t i = 0; i < nfuncs && fmt_pe_read_ok_(pe, funcs_off + 4 * i, 4); i++) {
+        struct fmt_pe_export *x = &pe->exports[pe->nexports++];
+        x->ordinal = base + (uint32_t)i;
+        x->rva = fmt_pe_u32_(pe->data_ + funcs_off + 4 * i);
+        x->has_offset = fmt_pe_rva_offset(pe, x->rva, &x->offset);
+        if (x->rva >= dir->virtual_address && x->rva - dir->virtual_address < dir->size &&
+            x->has_offset && cstr_at(pe, x->offset, 256, &s, &n)) {
+            x->forward_name = fmt_pe_strndup_(pe, s, n);
+            if (!x->forward_name)
+                return ASSAY_ENOMEM;
+        }
+    }
+    /* Names point at address table slots through the ordinal table. */
+    for (size_t j = 0; j < nnames; j++) {
+        if (!fmt_pe_read_ok_(pe, names_off + 4 * j, 4) || !fmt_pe_read_ok_(pe, ords_off + 2 * j, 2))
+            break;
+        uint16_t idx = fmt_pe_u16_(pe->data_ + ords_off + 2 * j);
+        if (idx >= pe->nexports || pe->exports[idx].name)
+            continue;
+        if (!fmt_pe_rva_offset(pe, fmt_pe_u32_(pe->data_ + names_off + 4 * j), &noff) ||
+            !cstr_at(pe, noff, FMT_PE_MAX_STRING, &s, &n))
+            continue;
+        pe->exports[idx].name = fmt_pe_strndup_(pe, s, n);
+        if (!pe->exports[idx].name)
+            return ASSAY_ENOMEM;
+    }
+    return ASSAY_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entry points                                                             */
+/* ------------------------------------------------------------------------ */
+
+const char *fmt_pe_version_info_get(const struct fmt_pe *pe, const char *key)
+{
+    for (size_t i = 0; i < pe->nversion_infos; i++)
+        if (strcmp(pe->version_infos[i].key, key) == 0)
+            return pe->version_infos[i].value;
+    return NULL;
+}
+
+void fmt_pe_free(struct fmt_pe *pe)
+{
+    if (!pe)
+        return;
+    for (size_t i = 0; i < pe->allocs_.n; i++)
+        free(pe->allocs_.v[i]);
+    util_vec_free(&pe->allocs_);
+    memset(pe, 0, sizeof *pe);
+}
+
+int fmt_pe_parse(const uint8_t *data, size_t len, struct fmt_pe *out)
+{
+    memset(out, 0, sizeof *out);
+    out->data_ = data;
+    out->len_ = data ? len : 0;
+    int rc = parse_headers(out);
+    if (rc == ASSAY_OK) {
+        find_overlay(out);
+        int (*const steps[])(struct fmt_pe *) = {
+            parse_debug_directory, parse_rich,        parse_imports,
+            parse_delayed_imports, compute_imphash,   parse_exports,
+            fmt_pe_parse_resources_, fmt_pe_parse_signatures_,
+        };
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == ASSAY_OK; i++)
+            rc = steps[i](out);
+    } else if (rc == ASSAY_EFORMAT) {
+        /* Keep nothing of a non-PE but the allocation list (empty). */
+        out->is_pe = false;
+    }
+    out->data_ = NULL; /* len_ stays: fmt_pe_rva_offset checks against it */
+    return rc;
+}
