@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "../util/hexdigit.h"
 
 #define CLAM_MIN_ATOM 3
 #define CLAM_MAX_ALT_OPTIONS 256
@@ -40,10 +41,7 @@ static int fail(struct hex_parser *p, const char *fmt, ...)
 
 static int hexdigit(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return util_hex_digit(c);
 }
 
 static int push_node(struct hex_parser *p, struct pat_node n)

@@ -2,6 +2,7 @@
 #include "sigdb.h"
 
 #include <string.h>
+#include "../util/hexdigit.h"
 
 void sigdb_init(struct sigdb *db)
 {
@@ -75,10 +76,7 @@ int sig_hash_kind_for_hexlen(size_t hexlen)
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return util_hex_digit(c);
 }
 
 int sig_hex_decode(const char *hex, size_t n, uint8_t *out)

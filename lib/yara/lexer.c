@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../util/hexdigit.h"
 
 static const char *const error_names[] = {
     [YARA_OK] = "ERROR_SUCCESS",
@@ -196,13 +197,7 @@ static bool is_digit(int c) { return c >= '0' && c <= '9'; }
 
 static int hex_value(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return util_hex_digit(c);
 }
 
 /* Skip blanks and comments; -1 on an unterminated block comment. */

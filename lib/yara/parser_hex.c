@@ -7,6 +7,7 @@
 #include "yara/parser_internal.h"
 
 #include <string.h>
+#include "../util/hexdigit.h"
 
 struct hex_scan {
     struct parser *p;
@@ -63,13 +64,7 @@ static int hex_error(struct hex_scan *h, const char *what)
 
 static int nibble(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return c == '?' ? 16 : -1;
+    return c == '?' ? 16 : util_hex_digit(c);
 }
 
 static int parse_byte(struct hex_scan *h, struct yara_hex_token *t)

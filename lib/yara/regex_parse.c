@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "../util/hexdigit.h"
 
 struct parser {
     const uint8_t *s;
@@ -105,13 +106,7 @@ static void set_fold_case(uint8_t *set)
 
 static int hex_val(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return util_hex_digit(c);
 }
 
 /* Parse the escape whose backslash is at p->pos. Returns the byte (0..255), or
