@@ -47,7 +47,11 @@ const char *assay_last_error(void);
 typedef struct assay_db assay_db;
 
 struct assay_load_options {
-    bool skip_bad_signatures; /* load the rest of a file with malformed lines */
+    bool skip_bad_signatures; /* load the rest of a file with malformed lines, and the
+                                 rest of a YARA rule set with bad rules; each skipped
+                                 line or rule is named in a warning */
+    const char *yara_namespace; /* namespace of the YARA rules this call loads;
+                                   NULL: "default" */
 };
 
 struct assay_db_stats {
@@ -59,6 +63,8 @@ struct assay_db_stats {
     size_t filename_iocs;
     size_t skipped_bad;          /* malformed lines skipped on request */
     size_t sources;              /* database files read */
+    size_t yara_rules;           /* YARA rules (private and global ones included) */
+    size_t yara_strings;
 };
 
 assay_db *assay_db_new(void);
@@ -79,6 +85,17 @@ int assay_db_load(assay_db *db, const char *path, const struct assay_load_option
  * extension and is used in error messages and evidence. */
 int assay_db_load_text(assay_db *db, const char *name, const char *text, size_t len,
                        const struct assay_load_options *opts);
+
+/* Load YARA rules from a file whatever its name (assay_db_load and
+ * assay_db_load_text take files ending in .yar or .yara as YARA). `include`
+ * paths are relative to the including file; errors name file:line:column. */
+int assay_db_load_yara(assay_db *db, const char *path, const struct assay_load_options *opts);
+
+/* Define a YARA external variable, as `yara -d name=value` does: "true" and
+ * "false" are booleans, a decimal or 0x integer is an integer, a number with a
+ * '.' a float, anything else a string. Define externals before loading the
+ * rules that use them (an undefined identifier is a compile error). */
+int assay_db_define(assay_db *db, const char *name, const char *value);
 
 /* The bundled sample database: the EICAR test string and the ClamAV test
  * file clam.exe. */
@@ -124,6 +141,17 @@ struct assay_evidence {
     /* FILENAME: the pattern and the IOC score. */
     const char *pattern;
     int score;
+    /* BYTES of a YARA rule: the string identifier ("$a"), NULL otherwise. */
+    const char *string_id;
+};
+
+enum assay_meta_kind { ASSAY_META_STRING = 1, ASSAY_META_INTEGER, ASSAY_META_BOOLEAN };
+struct assay_meta {              /* a YARA rule's metadata entry */
+    const char *name;
+    enum assay_meta_kind kind;
+    const char *string;          /* STRING (NUL-terminated; string_len bytes) */
+    size_t string_len;
+    int64_t integer;             /* INTEGER; BOOLEAN: 0 or 1 */
 };
 
 struct assay_finding {
@@ -136,13 +164,26 @@ struct assay_finding {
     const char *sha256;          /* hex digest of the scanned object */
     const struct assay_evidence *evidence;
     size_t evidence_count;
+    const char *engine;          /* "clamav", "ioc" or "yara" */
+    /* YARA rules: namespace, tags and metadata (NULL/0 otherwise). */
+    const char *ns;
+    const char *const *tags;
+    size_t tag_count;
+    const struct assay_meta *metas;
+    size_t meta_count;
+    /* False only for a YARA rule that did not match, reported because
+     * assay_scan_options.report_nonmatching is set (verdict "none"). */
+    bool matched;
 };
 
-/* A file or member that could not be (fully) scanned. */
+/* A file or member that could not be (fully) scanned, or (warning set) a
+ * warning about it that does not make the scan incomplete, e.g. a YARA string
+ * whose matches were capped at max_string_matches. */
 struct assay_problem {
     const char *path;
     int code;                    /* ASSAY_E* */
     const char *reason;
+    bool warning;
 };
 
 struct assay_scan_summary {
@@ -160,6 +201,8 @@ struct assay_scan_callbacks {
     void (*finding)(void *user, const struct assay_finding *finding);
     void (*problem)(void *user, const struct assay_problem *problem);
     void *user;
+    /* Text a YARA rule printed with the console module (may be NULL). */
+    void (*message)(void *user, const char *path, const char *text);
 };
 
 struct assay_scan_options {
@@ -177,6 +220,11 @@ struct assay_scan_options {
     bool always_sha256;          /* hash every object, for the output */
     bool all_matches;            /* report every signature (default) or stop at the first */
     int ioc_min_score;           /* filename IOCs below this score are not reported; default 60 */
+    /* YARA */
+    bool report_nonmatching;     /* also report YARA rules that did not match (matched false) */
+    bool fast_mode;              /* record only the first match of each YARA string */
+    uint64_t max_string_matches; /* matches kept per YARA string and object; default 1000000;
+                                    more are dropped with a warning naming the rule */
 };
 
 void assay_scan_options_init(struct assay_scan_options *opts);

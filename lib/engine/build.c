@@ -110,7 +110,7 @@ static int hs_failure(const char *what, hs_compile_error_t *err, const struct si
     if (err && err->expression >= 0 && ids) {
         uint32_t id = ids[err->expression];
         rc = util_error(ASSAY_EENGINE, "%s: Vectorscan rejected pattern %u (%s): %s", what, id,
-                        db ? sigdb_str(db, db->bodies.v[id].name) : "?", err->message);
+                        db && id < db->bodies.n ? sigdb_str(db, db->bodies.v[id].name) : "?", err->message);
     } else {
         rc = util_error(ASSAY_EENGINE, "%s: Vectorscan: %s", what, err ? err->message : "compile failed");
     }
@@ -252,6 +252,43 @@ static int resolve(struct pattern_list *p)
     return 0;
 }
 
+/* Every YARA pattern with an atom joins the same literal databases, with
+ * pattern ids after the ClamAV bodies. */
+static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct pattern_list *nul_atoms,
+                          struct util_buf *rx)
+{
+    const struct yrules *y = &e->yara;
+    for (uint32_t i = 0; i < y->patterns.n; i++) {
+        const struct ypattern *p = &y->patterns.v[i];
+        if (p->atom_len == 0)
+            continue;
+        const uint8_t *a = yrules_bytes(y, p->atom);
+        unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
+        unsigned id = e->yara_base + i;
+        int rc;
+        if (a[0] == 0) {
+            rx->len = 0;
+            rc = 0;
+            for (uint32_t k = 0; k < p->atom_len && rc == 0; k++)
+                rc = util_buf_printf(rx, "\\x%02x", a[k]);
+            if (rc == 0)
+                rc = util_buf_append_byte(rx, 0);
+            if (rc == 0)
+                rc = add_regex(nul_atoms, id, (const char *)rx->data, flags);
+        } else {
+            size_t off = atoms->text.len;
+            rc = util_buf_append(&atoms->text, a, p->atom_len);
+            if (rc == 0 && (util_vec_push(&atoms->text_offsets, off) != 0 ||
+                            util_vec_push(&atoms->lens, (size_t)p->atom_len) != 0 ||
+                            util_vec_push(&atoms->flags, flags) != 0 || util_vec_push(&atoms->ids, id) != 0))
+                rc = -1;
+        }
+        if (rc != 0)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    return ASSAY_OK;
+}
+
 static int build_body_databases(struct engine *e)
 {
     struct sigdb *db = &e->sig;
@@ -277,6 +314,9 @@ static int build_body_databases(struct engine *e)
                 rc = util_error(ASSAY_ENOMEM, "out of memory");
         }
     }
+    e->yara_base = (uint32_t)db->bodies.n;
+    if (rc == ASSAY_OK)
+        rc = add_yara_atoms(e, &atoms, &nul_atoms, &rx);
     util_buf_free(&rx);
     if (rc == ASSAY_OK && (resolve(&atoms) != 0 || resolve(&nul_atoms) != 0 || resolve(&regexes) != 0))
         rc = util_error(ASSAY_ENOMEM, "out of memory");
@@ -425,5 +465,6 @@ void engine_free(struct engine *e)
     if (e->hash_fence.cap)
         util_vec_free(&e->hash_fence);
     sigdb_free(&e->sig);
+    yrules_free(&e->yara);
     memset(e, 0, sizeof *e);
 }

@@ -21,6 +21,8 @@ assay_db *assay_db_new(void)
         return NULL;
     }
     sigdb_init(&db->engine.sig);
+    yrules_init(&db->engine.yara);
+    db->engine.sig.yara = &db->engine.yara;
     return db;
 }
 
@@ -38,6 +40,8 @@ void assay_db_set_warning_handler(assay_db *db, assay_warning_fn fn, void *user)
 {
     db->engine.sig.warn = fn;
     db->engine.sig.warn_user = user;
+    db->engine.yara.warn = fn;
+    db->engine.yara.warn_user = user;
 }
 
 static int check_loadable(const assay_db *db)
@@ -107,10 +111,35 @@ int assay_db_load(assay_db *db, const char *path, const struct assay_load_option
         return rc;
     if (db->map)
         return util_error(ASSAY_EINVAL, "%s: cannot add sources to a compiled database", path);
+    db->engine.sig.yara_ns = opts ? opts->yara_namespace : NULL;
     rc = sigload_path(&db->engine.sig, path, opts && opts->skip_bad_signatures);
+    db->engine.sig.yara_ns = NULL;
     if (rc == ASSAY_OK)
         db->sources_loaded++;
     return rc;
+}
+
+int assay_db_load_yara(assay_db *db, const char *path, const struct assay_load_options *opts)
+{
+    int rc = check_loadable(db);
+    if (rc != ASSAY_OK)
+        return rc;
+    if (db->map)
+        return util_error(ASSAY_EINVAL, "%s: cannot add sources to a compiled database", path);
+    db->engine.sig.yara_ns = opts ? opts->yara_namespace : NULL;
+    rc = sigload_yara_path(&db->engine.sig, path, opts && opts->skip_bad_signatures);
+    db->engine.sig.yara_ns = NULL;
+    if (rc == ASSAY_OK)
+        db->sources_loaded++;
+    return rc;
+}
+
+int assay_db_define(assay_db *db, const char *name, const char *value)
+{
+    int rc = check_loadable(db);
+    if (rc != ASSAY_OK)
+        return rc;
+    return yrules_define(&db->engine.yara, name, value);
 }
 
 int assay_db_load_text(assay_db *db, const char *name, const char *text, size_t len,
@@ -121,7 +150,9 @@ int assay_db_load_text(assay_db *db, const char *name, const char *text, size_t 
         return rc;
     if (db->map)
         return util_error(ASSAY_EINVAL, "%s: cannot add sources to a compiled database", name);
+    db->engine.sig.yara_ns = opts ? opts->yara_namespace : NULL;
     rc = sigload_text(&db->engine.sig, name, text, len, opts && opts->skip_bad_signatures);
+    db->engine.sig.yara_ns = NULL;
     if (rc == ASSAY_OK)
         db->sources_loaded++;
     return rc;
@@ -145,7 +176,7 @@ int assay_db_finalize(assay_db *db)
         return rc;
     if (!db->map) {
         const struct sigdb *s = &db->engine.sig;
-        if (s->hashes.n + s->bodies.n + s->filename_iocs.n == 0)
+        if (s->hashes.n + s->bodies.n + s->filename_iocs.n + db->engine.yara.rules.n == 0)
             return util_error(ASSAY_EEMPTY, "no signatures loaded");
         rc = engine_build(&db->engine);
         if (rc != ASSAY_OK)
@@ -179,4 +210,6 @@ void assay_db_get_stats(const assay_db *db, struct assay_db_stats *out)
     out->filename_iocs = s->filename_iocs.n;
     out->skipped_bad = s->skipped_bad;
     out->sources = s->sources.n;
+    out->yara_rules = db->engine.yara.rules.n;
+    out->yara_strings = db->engine.yara.strings.n;
 }

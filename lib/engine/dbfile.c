@@ -217,6 +217,8 @@ int dbfile_save(const struct assay_db *adb, const char *path)
 {
     const struct engine *e = &adb->engine;
     const struct sigdb *s = &e->sig;
+    if (!yrules_empty(&e->yara))
+        return util_error(ASSAY_EINVAL, "%s: compiled databases cannot hold YARA rules yet", path);
     struct dbfile_meta meta = {.section_hashes = e->section_hashes, .allow_hashes = e->allow_hashes,
                                .skipped_bad = s->skipped_bad, .any_size_kinds = e->any_size_kinds};
     struct section_src sec[SEC_COUNT_] = {

@@ -23,6 +23,7 @@
 
 #include "../format/filetype.h"
 #include "../sig/sigdb.h"
+#include "../yara/rules.h"
 
 #define ENGINE_BODY_DISABLED SIG_F_DISABLED
 
@@ -37,6 +38,8 @@ struct engine_fence {
 
 struct engine {
     struct sigdb sig;
+    struct yrules yara;            /* YARA rules; their patterns share the atom databases */
+    uint32_t yara_base;            /* pattern ids >= this are YARA patterns (id - yara_base) */
     hs_database_t *atoms;
     hs_database_t *atoms_nul;      /* atoms starting with 00, as escaped regexes */
     hs_database_t *fallback;
@@ -65,9 +68,15 @@ struct engine_scratch {
     UTIL_VEC(uint32_t) fname_hits; /* filename IOC ids */
     UTIL_VEC(uint32_t) fname_fp_hits;
     uint64_t *steps;               /* verifier steps spent per body in the current object */
+    struct yscan *yara;            /* NULL when the engine has no YARA rules */
+    /* YARA options, set by the caller after engine_scratch_init */
+    uint64_t yara_max_matches;     /* 0: YRULES_DEFAULT_MAX_MATCHES */
+    bool yara_fast;
+    bool yara_nonmatching;         /* also report rules that did not match */
 };
 
 enum engine_evidence_kind { EV_BYTES = 1, EV_HASH = 2, EV_FILENAME = 3 };
+#define ENGINE_NO_RULE UINT32_MAX
 
 enum engine_view { VIEW_RAW = 0, VIEW_TEXT = 1 };
 
@@ -79,6 +88,8 @@ struct engine_evidence {
     int16_t subsig;                /* -1 for .ndb */
     uint64_t offset, length;       /* EV_BYTES: the match; EV_HASH: what was hashed */
     uint32_t ioc;                  /* EV_FILENAME: filename_iocs index */
+    uint32_t ystring;              /* EV_BYTES of a YARA rule: strings index */
+    uint8_t xor_key;
     uint8_t digest[32];            /* EV_HASH: the digest that matched */
 };
 
@@ -88,6 +99,8 @@ struct engine_hit {
     uint16_t source;
     int16_t score;
     uint32_t ev_first, ev_count;
+    uint32_t yara_rule;            /* rules index, or ENGINE_NO_RULE */
+    bool matched;                  /* false: a YARA rule reported as not matching */
 };
 
 struct engine_result {
@@ -99,6 +112,7 @@ struct engine_result {
     bool budget_exhausted;         /* some verification gave up (reported as a warning) */
     struct util_buf text;          /* the normalized text of a text object (VIEW_TEXT evidence) */
     uint32_t budget_body;          /* one body that gave up, for the message */
+    uint32_t yara_capped;          /* a YARA string whose matches were capped, or ENGINE_NO_RULE */
 };
 
 int engine_build(struct engine *e);

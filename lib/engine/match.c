@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "sizefilter.h"
 #include "verify.h"
+#include "../yara/yscan.h"
 
 /* Verification work is bounded per signature per object: a signature whose
  * atom is everywhere (00 00 00 in a zero-filled file) and whose rest never
@@ -185,6 +186,11 @@ static int on_hit(struct object *o, unsigned id, unsigned long long to, bool who
     uint64_t end = o->chunk_base + to;
     if (end <= o->accept_end_after)
         return 0;
+    if (o->s->yara && id >= o->e->yara_base) { /* a YARA pattern: raw bytes only */
+        if (o->view != VIEW_RAW)
+            return 0;
+        return yscan_hit(o->s->yara, id - o->e->yara_base, end);
+    }
     const struct sig_body *b = &o->e->sig.bodies.v[id];
     touch(o->s, id);
     if (!body_wants_more(o->s, b, id) || !target_matches(o, b->target))
@@ -277,7 +283,7 @@ static int add_hit(struct engine_result *r, uint32_t name, uint16_t source, uint
                    struct engine_hit **out)
 {
     struct engine_hit h = {.name = name, .source = source, .line = line, .score = score,
-                           .ev_first = (uint32_t)r->evidence.n};
+                           .ev_first = (uint32_t)r->evidence.n, .yara_rule = ENGINE_NO_RULE, .matched = true};
     if (util_vec_push(&r->hits, h) != 0)
         return util_error(ASSAY_ENOMEM, "out of memory");
     *out = &r->hits.v[r->hits.n - 1];
@@ -297,7 +303,8 @@ static int add_evidence(struct engine_result *r, struct engine_hit *h, struct en
 static bool already_hit(const struct engine_result *r, uint32_t name, uint16_t source, uint32_t line)
 {
     for (size_t i = 0; i < r->hits.n; i++)
-        if (r->hits.v[i].name == name && r->hits.v[i].source == source && r->hits.v[i].line == line)
+        if (r->hits.v[i].yara_rule == ENGINE_NO_RULE && r->hits.v[i].name == name &&
+            r->hits.v[i].source == source && r->hits.v[i].line == line)
             return true;
     return false;
 }
@@ -596,6 +603,50 @@ static int check_filenames(struct object *o, const char *path)
     return ASSAY_OK;
 }
 
+/* ---- YARA rules ---------------------------------------------------------- */
+
+/* After the raw pass: settle atom-less patterns, evaluate every rule, and
+ * report the matching ones (and the others when asked) with each match of
+ * their non-private strings as evidence. */
+static int emit_yara_hits(struct object *o)
+{
+    struct yscan *y = o->s->yara;
+    const struct yrules *r = &o->e->yara;
+    int rc = yscan_finish_strings(y);
+    if (rc == ASSAY_OK)
+        rc = yscan_evaluate(y);
+    if (rc != ASSAY_OK)
+        return util_error(rc, "out of memory evaluating YARA rules");
+    for (uint32_t i = 0; i < r->rules.n; i++) {
+        const struct yrule *rule = &r->rules.v[i];
+        bool matched = y->rule_state[i] == YRS_TRUE;
+        if (rule->is_private || (!matched && !o->s->yara_nonmatching))
+            continue;
+        struct engine_hit *h;
+        if ((rc = add_hit(o->r, 0, 0, rule->ast->pos.line, 0, &h)) != ASSAY_OK)
+            return rc;
+        h->yara_rule = i;
+        h->matched = matched;
+        for (uint32_t k = 0; matched && k < rule->string_count; k++) {
+            uint32_t si = rule->string_first + k;
+            const struct ymatch_list *l = yscan_matches(y, si);
+            if (!l || r->strings.v[si].is_private)
+                continue;
+            for (size_t m = 0; m < l->n; m++) {
+                struct engine_evidence ev = {.kind = EV_BYTES, .subsig = (int16_t)(k > INT16_MAX ? INT16_MAX : k),
+                                             .view = VIEW_RAW, .offset = l->v[m].offset,
+                                             .length = l->v[m].length, .ystring = si, .xor_key = l->v[m].xor_key};
+                if ((rc = add_evidence(o->r, h, ev)) != ASSAY_OK)
+                    return rc;
+                h = &o->r->hits.v[o->r->hits.n - 1];
+            }
+        }
+    }
+    if (y->capped_string != YRULES_NONE)
+        o->r->yara_capped = y->capped_string;
+    return ASSAY_OK;
+}
+
 /* ---- entry point -------------------------------------------------------- */
 
 /* Start a fresh per-object state (stamps are compared with the generation,
@@ -661,7 +712,13 @@ int engine_scan_object(const struct engine *e, struct engine_scratch *s, const c
     struct object o = {.e = e, .s = s, .r = r, .data = data, .len = len, .flags = flags, .view = VIEW_RAW};
     engine_result_reset(r);
     fmt_identify(data, len, &o.fmt);
+    if (s->yara)
+        yscan_begin(s->yara, data, len, s->yara_max_matches, s->yara_fast, o.fmt.has_ep, o.fmt.ep_offset);
     int rc = body_pass(&o);
+    if (rc == ASSAY_OK && s->yara)
+        rc = emit_yara_hits(&o);
+    if (s->yara)
+        yscan_end(s->yara);
     if (rc == ASSAY_OK && o.fmt.kind == FMT_TEXT && e->sig.bodies.n)
         rc = text_pass(&o);
     bool matched = false;

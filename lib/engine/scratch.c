@@ -3,6 +3,7 @@
 
 #include "../util/error.h"
 #include "engine.h"
+#include "../yara/yscan.h"
 
 static int clone_scratch(const hs_database_t *db, hs_scratch_t **out)
 {
@@ -36,6 +37,14 @@ int engine_scratch_init(struct engine_scratch *s, const struct engine *e)
         rc = clone_scratch(e->filenames, &s->filenames);
     if (rc == ASSAY_OK)
         rc = clone_scratch(e->filename_fps, &s->filename_fps);
+    if (rc == ASSAY_OK && !yrules_empty(&e->yara)) {
+        s->yara = malloc(sizeof *s->yara);
+        rc = s->yara ? yscan_init(s->yara, &e->yara) : util_error(ASSAY_ENOMEM, "out of memory");
+        if (rc != ASSAY_OK) {
+            free(s->yara);
+            s->yara = NULL;
+        }
+    }
     if (rc != ASSAY_OK)
         engine_scratch_free(s);
     return rc;
@@ -57,6 +66,10 @@ void engine_scratch_free(struct engine_scratch *s)
     util_vec_free(&s->touched);
     util_vec_free(&s->fname_hits);
     util_vec_free(&s->fname_fp_hits);
+    if (s->yara) {
+        yscan_free(s->yara);
+        free(s->yara);
+    }
     memset(s, 0, sizeof *s);
 }
 
@@ -68,6 +81,7 @@ void engine_result_reset(struct engine_result *r)
     r->allowlisted = false;
     r->budget_exhausted = false;
     r->text.len = 0;
+    r->yara_capped = ENGINE_NO_RULE;
 }
 
 void engine_result_free(struct engine_result *r)

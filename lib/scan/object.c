@@ -47,6 +47,17 @@ static void report_findings(struct scan_worker *w, const char *path, const uint8
     for (size_t i = 0; i < r->hits.n; i++) {
         const struct engine_hit *h = &r->hits.v[i];
         const struct engine_evidence *ev = &r->evidence.v[h->ev_first];
+        if (h->yara_rule != ENGINE_NO_RULE) {
+            if (scan_yara_finding(w, h, path, data, len, sha256) != ASSAY_OK)
+                scan_problem(run, path, ASSAY_ENOMEM, "out of memory reporting a YARA match");
+            if (!h->matched)
+                continue;
+            any = true;
+            atomic_fetch_add(&run->findings, 1);
+            if (!run->opt->all_matches)
+                break;
+            continue;
+        }
         if (below_min_score(run, h, ev))
             continue;
         struct assay_evidence out[SIG_MAX_SUBSIGS * 2];
@@ -87,6 +98,8 @@ static void report_findings(struct scan_worker *w, const char *path, const uint8
             .sha256 = sha256,
             .evidence = out,
             .evidence_count = n,
+            .engine = h->ev_count && ev[0].kind == EV_FILENAME ? "ioc" : h->score ? "ioc" : "clamav",
+            .matched = true,
         };
         any = true;
         atomic_fetch_add(&run->findings, 1);
@@ -172,6 +185,14 @@ int scan_object(struct scan_worker *w, const char *path, const uint8_t *data, si
         scan_problem(run, path, ASSAY_ELIMIT,
                      "signature %s: verification work limit reached on this object; it may have missed a match",
                      sigdb_str(db, db->bodies.v[w->result.budget_body].name));
+    }
+    if (w->result.yara_capped != ENGINE_NO_RULE) {
+        const struct yrules *y = &run->engine->yara;
+        const struct ystring *st = &y->strings.v[w->result.yara_capped];
+        scan_problem_warning(run, path, "rule %s: string %s has more than %llu matches; the rest were not recorded",
+                             y->rules.v[st->rule].ast->name, st->ast->name,
+                             (unsigned long long)(run->opt->max_string_matches ? run->opt->max_string_matches
+                                                                                : YRULES_DEFAULT_MAX_MATCHES));
     }
     if (run->opt->scan_archives && arc_detect(data, len))
         scan_members(w, path, data, len, depth);

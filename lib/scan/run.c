@@ -22,6 +22,7 @@ void assay_scan_options_init(struct assay_scan_options *o)
     o->max_ratio = 1000;
     o->all_matches = true;
     o->ioc_min_score = 60;
+    o->max_string_matches = YRULES_DEFAULT_MAX_MATCHES;
 }
 
 void scan_problem(struct scan_run *run, const char *path, int code, const char *fmt, ...)
@@ -34,6 +35,21 @@ void scan_problem(struct scan_run *run, const char *path, int code, const char *
     atomic_fetch_add(&run->errors, 1);
     if (run->cb && run->cb->problem) {
         struct assay_problem p = {.path = path, .code = code, .reason = reason};
+        pthread_mutex_lock(&run->report_lock);
+        run->cb->problem(run->cb->user, &p);
+        pthread_mutex_unlock(&run->report_lock);
+    }
+}
+
+void scan_problem_warning(struct scan_run *run, const char *path, const char *fmt, ...)
+{
+    char reason[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    if (run->cb && run->cb->problem) {
+        struct assay_problem p = {.path = path, .code = ASSAY_ELIMIT, .reason = reason, .warning = true};
         pthread_mutex_lock(&run->report_lock);
         run->cb->problem(run->cb->user, &p);
         pthread_mutex_unlock(&run->report_lock);
@@ -56,7 +72,11 @@ static int worker_init(struct scan_worker *w, struct scan_run *run)
 {
     memset(w, 0, sizeof *w);
     w->run = run;
-    return engine_scratch_init(&w->scratch, run->engine);
+    int rc = engine_scratch_init(&w->scratch, run->engine);
+    w->scratch.yara_max_matches = run->opt->max_string_matches;
+    w->scratch.yara_fast = run->opt->fast_mode;
+    w->scratch.yara_nonmatching = run->opt->report_nonmatching;
+    return rc;
 }
 
 static void worker_free(struct scan_worker *w)

@@ -39,6 +39,12 @@ struct scan_worker {
 /* Report a problem for `path` (thread-safe; counts an error). */
 void scan_problem(struct scan_run *run, const char *path, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Report the YARA hit h of the worker's current result (yara_finding.c). */
+int scan_yara_finding(struct scan_worker *w, const struct engine_hit *h, const char *path, const uint8_t *data,
+                      size_t len, const char *sha256);
+/* Report a warning for `path` (does not count as an error). */
+void scan_problem_warning(struct scan_run *run, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Count a skipped object. */
 void scan_skipped(struct scan_run *run);
 

@@ -158,6 +158,8 @@ struct sig_filename_ioc {
     int16_t score;
 };
 
+struct yrules;
+
 struct sig_source {
     uint32_t path;        /* string pool offset */
 };
@@ -176,6 +178,10 @@ struct sigdb {
     UTIL_VEC(struct sig_filename_ioc) filename_iocs;
     UTIL_VEC(uint32_t) ignored_names;   /* .ign2: string pool offsets */
     size_t skipped_bad;
+    /* Where YARA rule files (.yar, .yara) go, and their namespace; not part
+     * of the flat records (NULL: YARA files are an unknown format). */
+    struct yrules *yara;
+    const char *yara_ns;
     /* Where skipped signatures are reported (may be NULL). */
     void (*warn)(void *user, const char *message);
     void *warn_user;

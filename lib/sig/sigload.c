@@ -22,6 +22,7 @@
 #include "clam_ldb.h"
 #include "clam_ndb.h"
 #include "ioc.h"
+#include "../yara/rules.h"
 
 #define SIGLOAD_MAX_DEPTH 32
 
@@ -67,6 +68,28 @@ static sig_line_parser parser_for(const char *name, bool *detects)
     if (strstr(base, "filename-iocs"))
         return ioc_parse_filename_line;
     return NULL;
+}
+
+static bool is_yara(const char *name)
+{
+    return ends_with(name, ".yar") || ends_with(name, ".yara");
+}
+
+static int load_yara(struct sigdb *db, const char *name, const char *text, size_t len, bool skip_bad)
+{
+    if (!db->yara)
+        return util_error(ASSAY_EFORMAT, "%s: YARA rules cannot be loaded here", name);
+    if (sigdb_source(db, name) < 0)
+        return util_error(ASSAY_ENOMEM, "%s: too many database files", name);
+    struct yrules_load_options o = {.skip_bad_rules = skip_bad, .ns = db->yara_ns};
+    db->yara->warn = db->warn;
+    db->yara->warn_user = db->warn_user;
+    return yrules_add_text(db->yara, name, text, len, &o);
+}
+
+int sigload_yara_text(struct sigdb *db, const char *name, const char *text, size_t len, bool skip_bad)
+{
+    return load_yara(db, name, text, len, skip_bad);
 }
 
 static bool is_container(const char *name)
@@ -136,11 +159,13 @@ static int load_named_text(struct sigdb *db, const char *name, const char *text,
             return util_error(ASSAY_EEMPTY, "%s: the container holds no signatures assay can read", name);
         return rc;
     }
+    if (is_yara(name) && !in_container)
+        return load_yara(db, name, text, len, skip_bad);
     bool detects;
     sig_line_parser parse = parser_for(name, &detects);
     if (!parse)
         return util_error(ASSAY_EFORMAT, "%s: unknown database format (expected .hdb .hsb .mdb .msb .ndb .ldb "
-                          ".fp .sfp .ign2 .cvd .cld, an IOC list, or a compiled assay database)", name);
+                          ".fp .sfp .ign2 .cvd .cld, .yar .yara, an IOC list, or a compiled assay database)", name);
     int source = sigdb_source(db, name);
     if (source < 0)
         return util_error(ASSAY_ENOMEM, "%s: too many database files", name);
@@ -159,7 +184,7 @@ int sigload_text(struct sigdb *db, const char *name, const char *text, size_t le
     return load_named_text(db, name, text, len, skip_bad, false);
 }
 
-static int load_file(struct sigdb *db, const char *path, bool skip_bad)
+static int load_file(struct sigdb *db, const char *path, bool skip_bad, bool force_yara)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -172,6 +197,8 @@ static int load_file(struct sigdb *db, const char *path, bool skip_bad)
     }
     if (st.st_size == 0) {
         close(fd);
+        if (force_yara || is_yara(path))
+            return load_yara(db, path, "", 0, skip_bad);
         return util_error(ASSAY_EEMPTY, "%s: empty database file", path);
     }
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -179,7 +206,8 @@ static int load_file(struct sigdb *db, const char *path, bool skip_bad)
     close(fd);
     if (map == MAP_FAILED)
         return util_error(ASSAY_EIO, "%s: %s", path, strerror(e));
-    int rc = load_named_text(db, path, map, (size_t)st.st_size, skip_bad, false);
+    int rc = force_yara ? load_yara(db, path, map, (size_t)st.st_size, skip_bad)
+                        : load_named_text(db, path, map, (size_t)st.st_size, skip_bad, false);
     munmap(map, (size_t)st.st_size);
     return rc;
 }
@@ -221,8 +249,8 @@ static int load_dir(struct sigdb *db, const char *path, bool skip_bad, int depth
         bool detects;
         if (S_ISDIR(st.st_mode)) {
             rc = load_dir(db, full, skip_bad, depth + 1, loaded);
-        } else if (S_ISREG(st.st_mode) && (is_container(full) || parser_for(full, &detects))) {
-            rc = load_file(db, full, skip_bad);
+        } else if (S_ISREG(st.st_mode) && (is_container(full) || parser_for(full, &detects) || is_yara(full))) {
+            rc = load_file(db, full, skip_bad, false);
             (*loaded)++;
         }
     }
@@ -244,5 +272,15 @@ int sigload_path(struct sigdb *db, const char *path, bool skip_bad)
             return util_error(ASSAY_EEMPTY, "%s: no database files in this folder", path);
         return rc;
     }
-    return load_file(db, path, skip_bad);
+    return load_file(db, path, skip_bad, false);
+}
+
+int sigload_yara_path(struct sigdb *db, const char *path, bool skip_bad)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return util_error(ASSAY_EIO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return sigload_path(db, path, skip_bad);
+    return load_file(db, path, skip_bad, true);
 }

@@ -28,5 +28,8 @@ typedef int (*sig_line_parser)(struct sig_load_ctx *ctx, const char *line, size_
 int sigload_text(struct sigdb *db, const char *name, const char *text, size_t len, bool skip_bad);
 /* Load a file or, recursively, a folder (files in sorted order). */
 int sigload_path(struct sigdb *db, const char *path, bool skip_bad);
+/* Load YARA rules (db->yara) from a file whatever its name, or a folder. */
+int sigload_yara_path(struct sigdb *db, const char *path, bool skip_bad);
+int sigload_yara_text(struct sigdb *db, const char *name, const char *text, size_t len, bool skip_bad);
 
 #endif

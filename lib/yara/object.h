@@ -97,6 +97,8 @@ struct yobj {
 /* Context handed to module functions: the module's own per-object state. */
 struct yobj_call {
     void *module_state;
+    struct yobj *self;       /* the structure holding the function (YARA's parent
+                                object), e.g. pe.signatures[i] for valid_on() */
     const uint8_t *data;     /* the scanned object */
     size_t len;
     struct yobj_arena *arena;/* for results that need memory */

@@ -114,6 +114,16 @@ size_t yara_regex_program_size(const struct yara_regex *re);
 bool yara_regex_match_at(const struct yara_regex *re, const uint8_t *data, size_t len,
                          size_t start, size_t *match_len);
 
+/* Reusable matcher memory for many match_at calls (one per thread): grows to
+ * the largest program it meets. */
+struct yara_regex_scratch;
+struct yara_regex_scratch *yara_regex_scratch_new(void);
+void yara_regex_scratch_free(struct yara_regex_scratch *s);
+/* yara_regex_match_at with scratch memory: no allocation once warm. False
+ * also when memory runs out (*oom set, may be NULL). */
+bool yara_regex_match_at_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
+                              size_t len, size_t start, size_t *match_len, bool *oom);
+
 /* First start offset >= from where match_at succeeds: true with *match_start
  * and *match_len (what match_at reports there), false otherwise. One
  * left-to-right Pike-VM pass: O((len - from) * I). Caveat: threads from

@@ -317,6 +317,87 @@ static bool vm_run(struct vm *vm, size_t from, bool anchored, size_t *mstart, si
     return matched;
 }
 
+struct yara_regex_scratch {
+    size_t cap; /* program size the arrays hold */
+    uint32_t stamp;
+    uint32_t *mark, *stack, *cur, *nxt;
+    size_t *cur_st, *nxt_st;
+};
+
+struct yara_regex_scratch *yara_regex_scratch_new(void)
+{
+    return calloc(1, sizeof(struct yara_regex_scratch));
+}
+
+static void scratch_arrays_free(struct yara_regex_scratch *s)
+{
+    free(s->mark);
+    free(s->stack);
+    free(s->cur);
+    free(s->nxt);
+    free(s->cur_st);
+    free(s->nxt_st);
+}
+
+void yara_regex_scratch_free(struct yara_regex_scratch *s)
+{
+    if (!s)
+        return;
+    scratch_arrays_free(s);
+    free(s);
+}
+
+static bool scratch_fit(struct yara_regex_scratch *s, size_t n)
+{
+    if (n <= s->cap)
+        return true;
+    scratch_arrays_free(s);
+    memset(s, 0, sizeof *s);
+    s->mark = calloc(n, sizeof *s->mark);
+    s->stack = malloc((2 * n + 2) * sizeof *s->stack);
+    s->cur = malloc(n * sizeof *s->cur);
+    s->nxt = malloc(n * sizeof *s->nxt);
+    s->cur_st = malloc(n * sizeof *s->cur_st);
+    s->nxt_st = malloc(n * sizeof *s->nxt_st);
+    if (!(s->mark && s->stack && s->cur && s->nxt && s->cur_st && s->nxt_st)) {
+        scratch_arrays_free(s);
+        memset(s, 0, sizeof *s);
+        return false;
+    }
+    s->cap = n;
+    s->stamp = 1;
+    return true;
+}
+
+bool yara_regex_match_at_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
+                              size_t len, size_t start, size_t *match_len, bool *oom)
+{
+    if (!re || start > len)
+        return false;
+    if (!scratch_fit(s, re->prog.n)) {
+        if (oom)
+            *oom = true;
+        return false;
+    }
+    /* Marks of earlier runs are below the current stamp; a wrap clears them. */
+    if (s->stamp > UINT32_MAX - (YARA_REGEX_SCAN_LIMIT + 2)) {
+        memset(s->mark, 0, s->cap * sizeof *s->mark);
+        s->stamp = 1;
+    }
+    struct vm vm = {.re = re, .data = data, .len = len, .mark = s->mark, .stamp = s->stamp + 1,
+                    .stack = s->stack, .cur = s->cur, .nxt = s->nxt, .cur_st = s->cur_st, .nxt_st = s->nxt_st};
+    size_t ms = 0, ml = 0;
+    bool ok = vm_run(&vm, start, true, &ms, &ml);
+    s->stamp = vm.stamp + 1;
+    if (s->stamp == 0) {
+        memset(s->mark, 0, s->cap * sizeof *s->mark);
+        s->stamp = 1;
+    }
+    if (ok && match_len)
+        *match_len = ml;
+    return ok;
+}
+
 bool yara_regex_match_at(const struct yara_regex *re, const uint8_t *data, size_t len,
                          size_t start, size_t *match_len)
 {

@@ -1,0 +1,261 @@
+/* rules.c — building a YARA rule set: parse a file, then compile each rule
+ * (strings to patterns, condition to nodes) into the flat arrays of rules.h.
+ * A rule that fails to compile can be skipped (named in a warning) when the
+ * caller asks; everything it had appended is rolled back. */
+#include "yara/rules.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assay.h"
+#include "util/error.h"
+#include "yara/parser.h"
+#include "yara/regex.h"
+
+static _Thread_local enum yara_error_code last_code;
+
+enum yara_error_code yara_last_error_code(void)
+{
+    return last_code;
+}
+
+int yrules_fail(const struct yara_diag *d)
+{
+    last_code = d->code;
+    return util_error(d->code == YARA_ERR_NOMEM ? ASSAY_ENOMEM : ASSAY_ESYNTAX, "%s", d->message);
+}
+
+void yrules_init(struct yrules *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+void yrules_free(struct yrules *r)
+{
+    for (size_t i = 0; i < r->files.n; i++)
+        yara_file_free(r->files.v[i]);
+    for (size_t i = 0; i < r->regexes.n; i++)
+        yara_regex_free(r->regexes.v[i]);
+    for (size_t i = 0; i < r->namespaces.n; i++) {
+        free((char *)r->namespaces.v[i].name);
+        util_vec_free(&r->namespaces.v[i].globals);
+    }
+    for (size_t i = 0; i < r->externals.n; i++) {
+        free((char *)r->externals.v[i].name);
+        if (r->externals.v[i].value.type == YV_STRING)
+            free((uint8_t *)r->externals.v[i].value.s);
+    }
+    util_vec_free(&r->files);
+    util_vec_free(&r->rules);
+    util_vec_free(&r->strings);
+    util_vec_free(&r->patterns);
+    util_vec_free(&r->nodes);
+    util_vec_free(&r->kids);
+    util_vec_free(&r->namespaces);
+    util_vec_free(&r->externals);
+    util_vec_free(&r->regexes);
+    util_buf_free(&r->bytes);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- externals ------------------------------------------------------------- */
+
+static struct yval parse_external(const char *value, bool *ok)
+{
+    struct yval v = {.type = YV_INT};
+    *ok = true;
+    if (strcmp(value, "true") == 0) {
+        v.i = 1;
+        return v;
+    }
+    if (strcmp(value, "false") == 0)
+        return v;
+    char *end;
+    errno = 0;
+    long long i = strtoll(value, &end, 0);
+    if (*value && *end == 0 && errno == 0) {
+        v.i = i;
+        return v;
+    }
+    if (strchr(value, '.')) {
+        double f = strtod(value, &end);
+        if (*value && *end == 0) {
+            v.type = YV_FLOAT;
+            v.f = f;
+            return v;
+        }
+    }
+    v.type = YV_STRING;
+    v.n = strlen(value);
+    v.s = (const uint8_t *)strdup(value);
+    *ok = v.s != NULL;
+    return v;
+}
+
+int yrules_define(struct yrules *r, const char *name, const char *value)
+{
+    if (!name || !*name || !value)
+        return util_error(ASSAY_EINVAL, "an external variable needs a name and a value");
+    bool ok;
+    struct yval v = parse_external(value, &ok);
+    if (!ok)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->externals.n; i++)
+        if (strcmp(r->externals.v[i].name, name) == 0) {
+            struct yexternal *x = &r->externals.v[i];
+            if (x->value.type == YV_STRING)
+                free((uint8_t *)x->value.s);
+            x->value = v;
+            return ASSAY_OK;
+        }
+    struct yexternal x = {.name = strdup(name), .value = v};
+    if (!x.name || util_vec_push(&r->externals, x) != 0) {
+        free((char *)x.name);
+        if (v.type == YV_STRING)
+            free((uint8_t *)v.s);
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    return ASSAY_OK;
+}
+
+/* ---- namespaces ------------------------------------------------------------ */
+
+static int namespace_index(struct yrules *r, const char *name, uint32_t *out)
+{
+    for (size_t i = 0; i < r->namespaces.n; i++)
+        if (strcmp(r->namespaces.v[i].name, name) == 0) {
+            *out = (uint32_t)i;
+            return ASSAY_OK;
+        }
+    struct ynamespace ns = {.name = strdup(name)};
+    if (!ns.name || util_vec_push(&r->namespaces, ns) != 0) {
+        free((char *)ns.name);
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    *out = (uint32_t)(r->namespaces.n - 1);
+    return ASSAY_OK;
+}
+
+/* ---- one rule -------------------------------------------------------------- */
+
+struct mark {
+    size_t rules, strings, patterns, nodes, kids, regexes, bytes, max_vars;
+    uint32_t groups, module_count;
+};
+
+static struct mark mark_of(const struct yrules *r)
+{
+    return (struct mark){r->rules.n, r->strings.n, r->patterns.n, r->nodes.n, r->kids.n,
+                         r->regexes.n, r->bytes.len, r->max_vars, r->groups, r->module_count};
+}
+
+static void roll_back(struct yrules *r, const struct mark *m)
+{
+    for (size_t i = m->regexes; i < r->regexes.n; i++)
+        yara_regex_free(r->regexes.v[i]);
+    r->rules.n = m->rules;
+    r->strings.n = m->strings;
+    r->patterns.n = m->patterns;
+    r->nodes.n = m->nodes;
+    r->kids.n = m->kids;
+    r->regexes.n = m->regexes;
+    r->bytes.len = m->bytes;
+    r->groups = m->groups;
+    r->max_vars = (uint32_t)m->max_vars;
+    r->module_count = m->module_count;
+}
+
+static void warn_text(struct yrules *r, const char *msg)
+{
+    r->warnings++;
+    if (r->warn)
+        r->warn(r->warn_user, msg);
+}
+
+static int compile_rule(struct yrules *r, const struct yara_file *file, const struct yara_rule *ast, uint32_t ns,
+                        struct yara_diag *diag)
+{
+    for (size_t i = 0; i < r->rules.n; i++)
+        if (r->rules.v[i].ns_index == ns && strcmp(r->rules.v[i].ast->name, ast->name) == 0) {
+            yara_diag_set(diag, YARA_ERR_DUPLICATED_IDENTIFIER, ast->pos, "duplicated rule identifier \"%s\"",
+                          ast->name);
+            return ASSAY_ESYNTAX;
+        }
+    struct yrule rule = {.ast = ast, .file = file, .ns = r->namespaces.v[ns].name, .ns_index = ns,
+                         .string_first = (uint32_t)r->strings.n, .string_count = (uint32_t)ast->string_count,
+                         .is_private = ast->flags & YARA_RULE_PRIVATE, .is_global = ast->flags & YARA_RULE_GLOBAL};
+    if (util_vec_push(&r->rules, rule) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    uint32_t index = (uint32_t)(r->rules.n - 1);
+    for (size_t i = 0; i < ast->string_count; i++) {
+        struct ystring s = {.ast = &ast->strings[i], .rule = index};
+        if (util_vec_push(&r->strings, s) != 0)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+        int rc = ycompile_string(r, (uint32_t)(r->strings.n - 1), diag);
+        if (rc != ASSAY_OK)
+            return rc;
+    }
+    return ycompile_condition(r, index, diag);
+}
+
+static void slow_warnings(struct yrules *r, uint32_t rule)
+{
+    const struct yrule *ru = &r->rules.v[rule];
+    for (uint32_t i = 0; i < ru->string_count; i++) {
+        const struct ystring *s = &r->strings.v[ru->string_first + i];
+        if (!s->slow)
+            continue;
+        char msg[640];
+        snprintf(msg, sizeof msg, "%s:%u:%u: warning: rule \"%s\": string \"%s\" may slow down scanning",
+                 s->ast->pos.file ? s->ast->pos.file : "<input>", s->ast->pos.line, s->ast->pos.column,
+                 ru->ast->name, s->ast->name);
+        warn_text(r, msg);
+    }
+}
+
+int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t len,
+                    const struct yrules_load_options *opts)
+{
+    struct yara_parse_options popts = {.include = yara_include_from_fs};
+    struct yara_file *file = NULL;
+    struct yara_diag diag = {0};
+    last_code = YARA_OK;
+    int rc = yara_parse(name, text, len, &popts, &file, &diag);
+    if (rc != ASSAY_OK) {
+        if (rc == ASSAY_ENOMEM)
+            return rc;
+        return yrules_fail(&diag);
+    }
+    if (util_vec_push(&r->files, file) != 0) {
+        yara_file_free(file);
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    uint32_t ns = 0;
+    if ((rc = namespace_index(r, opts && opts->ns ? opts->ns : "default", &ns)) != ASSAY_OK)
+        return rc;
+    bool skip = opts && opts->skip_bad_rules;
+    for (size_t i = 0; i < file->rule_count; i++) {
+        struct mark m = mark_of(r);
+        memset(&diag, 0, sizeof diag);
+        rc = compile_rule(r, file, file->rules[i], ns, &diag);
+        if (rc == ASSAY_OK) {
+            uint32_t index = (uint32_t)(r->rules.n - 1);
+            slow_warnings(r, index);
+            if (r->rules.v[index].is_global &&
+                util_vec_push(&r->namespaces.v[ns].globals, index) != 0)
+                return util_error(ASSAY_ENOMEM, "out of memory");
+            continue;
+        }
+        roll_back(r, &m);
+        if (rc != ASSAY_ESYNTAX)
+            return rc;
+        if (!skip)
+            return yrules_fail(&diag);
+        char msg[700];
+        snprintf(msg, sizeof msg, "%s (rule \"%s\" skipped)", diag.message, file->rules[i]->name);
+        warn_text(r, msg);
+    }
+    return ASSAY_OK;
+}

@@ -1,0 +1,248 @@
+/* rules.h — a compiled YARA rule set: what the compiler (compile_*.c) makes of
+ * parsed rule files (ast.h) and what the scan engine needs to run them.
+ *
+ * Model
+ *   - The parsed files stay alive (their arenas own names, tags, metadata,
+ *     string texts); compiled records point into them.
+ *   - struct yrule: one per rule, in declaration order (rule references may
+ *     only point backwards, so evaluating in order settles them).
+ *   - struct ystring: one per string of a rule; its matches are found through
+ *     one or more struct ypattern: a literal (every variant of a text string:
+ *     ascii/wide x case x xor key x base64 shift) or a regex program (hex
+ *     strings and regular expressions) with a literal atom at a known distance
+ *     range from the match start. The atom of every pattern goes into the
+ *     engine's one Vectorscan database (pattern id = clam bodies + index).
+ *   - Conditions are compiled to a typed expression tree in one node array
+ *     (struct ynode; children are node indices), see compile_cond.c and
+ *     eval.c. */
+#ifndef ASSAY_YARA_RULES_H
+#define ASSAY_YARA_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "yara/ast.h"
+#include "yara/lexer.h"
+#include "yara/module.h"
+
+struct yara_regex;
+
+/* The YARA error code of the last failed YARA compilation on this thread
+ * (YARA_ERR_* of lexer.h), or 0 when the last failure was not a YARA one.
+ * Tests compare it with YARA's own expectations. */
+enum yara_error_code yara_last_error_code(void);
+
+#define YRULES_NONE UINT32_MAX
+#define YRULES_MAX_MODULES 16
+/* Matches kept per string and object unless the caller says otherwise. */
+#define YRULES_DEFAULT_MAX_MATCHES 1000000
+
+/* ---- values (conditions, externals) -------------------------------------- */
+
+enum yval_type {
+    YV_UNDEF = 0,
+    YV_INT,      /* also booleans */
+    YV_FLOAT,
+    YV_STRING,
+    YV_OBJECT,   /* a module value: struct, array, dict or function */
+    YV_REGEX,
+};
+
+struct yval {
+    uint8_t type;
+    int64_t i;
+    double f;
+    const uint8_t *s;
+    size_t n;
+    struct yobj *o;
+};
+
+struct yexternal {
+    const char *name;   /* malloc'ed */
+    struct yval value;  /* strings malloc'ed */
+};
+
+/* ---- condition nodes ----------------------------------------------------- */
+
+enum ynode_op {
+    YN_INT = 1, YN_FLOAT, YN_STRING, YN_REGEX, /* constants */
+    YN_FILESIZE, YN_ENTRYPOINT,
+    YN_EXTERNAL,      /* a: external index */
+    YN_RULE,          /* a: rule index */
+    YN_VAR,           /* a: loop variable slot */
+    YN_MODULE,        /* a: module slot; decl */
+    YN_MEMBER,        /* kids[0] object, a: member index in decl */
+    YN_INDEX,         /* kids[0] array, kids[1] int */
+    YN_LOOKUP,        /* kids[0] dict, kids[1] string */
+    YN_CALL,          /* kids[0] function object, kids[1..]: args; fn */
+    YN_READ,          /* a: reader (enum yreader), kids[0] offset */
+    YN_STR_FOUND,     /* a: string (YRULES_NONE: the for-of string) */
+    YN_STR_AT,        /* a, kids[0] */
+    YN_STR_IN,        /* a, kids[0] lo, kids[1] hi */
+    YN_STR_COUNT,     /* a */
+    YN_STR_COUNT_IN,  /* a, kids[0] lo, kids[1] hi */
+    YN_STR_OFFSET,    /* a, kids[0] index (1-based) */
+    YN_STR_LENGTH,    /* a, kids[0] index */
+    YN_NEG, YN_BITNOT, YN_NOT, YN_DEFINED,
+    YN_AND, YN_OR,    /* kids: operands */
+    YN_ADD, YN_SUB, YN_MUL, YN_DIV, YN_MOD,
+    YN_SHL, YN_SHR, YN_BAND, YN_BOR, YN_BXOR,
+    YN_LT, YN_LE, YN_GT, YN_GE, YN_EQ, YN_NE,
+    YN_CONTAINS, YN_ICONTAINS, YN_STARTSWITH, YN_ISTARTSWITH, YN_ENDSWITH, YN_IENDSWITH,
+    YN_IEQUALS, YN_MATCHES,
+    YN_OF,            /* quantifier of a set; see struct ynode */
+    YN_FOR_OF,        /* for quant of string set : (body) */
+    YN_FOR_IN,        /* for quant vars in iterable : (body) */
+};
+
+enum yreader {
+    YR_INT8 = 0, YR_INT16, YR_INT32, YR_UINT8, YR_UINT16, YR_UINT32,
+    YR_INT8BE, YR_INT16BE, YR_INT32BE, YR_UINT8BE, YR_UINT16BE, YR_UINT32BE,
+};
+
+enum yquant { YQ_ALL = 1, YQ_ANY, YQ_NONE, YQ_COUNT, YQ_PERCENT };
+
+enum yset_kind { YSET_STRINGS = 1, YSET_RULES, YSET_EXPRS };
+
+enum yiter_kind { YIT_RANGE = 1, YIT_LIST, YIT_ARRAY, YIT_DICT };
+
+struct ynode {
+    uint8_t op;        /* enum ynode_op */
+    uint8_t type;      /* enum yval_type of the result (YV_INT for booleans) */
+    uint8_t quant;     /* OF, FOR_*: enum yquant */
+    uint8_t set_kind;  /* OF, FOR_OF: enum yset_kind */
+    uint8_t iter_kind; /* FOR_IN: enum yiter_kind */
+    uint8_t anchor;    /* OF: 0 none, 1 `at` kids[.], 2 `in` (lo, hi) */
+    uint8_t nvars;     /* FOR_IN: 1 or 2 variables (slots a, a + 1) */
+    uint8_t mod;       /* module slot of an object value (MODULE, MEMBER, ..., CALL) */
+    uint32_t a;
+    uint32_t kid_first; /* into yrules.kids */
+    uint32_t kid_count;
+    uint32_t set_first; /* OF/FOR_OF: into yrules.kids (string, rule or node indices) */
+    uint32_t set_count;
+    int64_t i;          /* INT constant; OF/FOR: quantity node index or -1 */
+    double f;
+    const uint8_t *s;   /* STRING constant */
+    size_t n;
+    const struct yobj_decl *decl;         /* MODULE, MEMBER, INDEX, LOOKUP, VAR of objects */
+    const struct yobj_overload *fn;       /* CALL */
+    struct yara_regex *re;                /* REGEX constant (owned by yrules) */
+    uint32_t body;                        /* FOR_*: body node */
+    uint32_t iter_node;                   /* FOR_IN: iterable node (range: kids of a pair) */
+};
+
+/* ---- strings and patterns ------------------------------------------------ */
+
+enum ypattern_kind {
+    YP_LITERAL = 1, /* lit/lit_len, compared whole (nocase: ASCII case-folded) */
+    YP_REGEX,       /* re, confirmed by match_at at each candidate start */
+    YP_SCAN_ALL,    /* a regex with no usable atom: searched over the whole object */
+};
+
+enum ypattern_flags {
+    YPF_NOCASE = 1,
+    YPF_FULLWORD = 2,
+    YPF_WIDE = 4,    /* fullword checks look at wide characters */
+};
+
+struct ypattern {
+    uint32_t string;   /* index into strings */
+    uint8_t kind;      /* enum ypattern_kind */
+    uint8_t flags;     /* enum ypattern_flags */
+    uint8_t atom_nocase;
+    uint8_t xor_key;   /* the key of an xor variant (for reports) */
+    uint32_t lit;      /* LITERAL: offset into yrules.bytes */
+    uint32_t lit_len;
+    uint32_t atom;     /* offset into yrules.bytes */
+    uint32_t atom_len; /* 0: no atom (SCAN_ALL) */
+    uint32_t pre_min, pre_max; /* distance from match start to atom start */
+    struct yara_regex *re;     /* REGEX, SCAN_ALL (shared by variants; owned by the string) */
+    uint32_t group;    /* candidate-start bookkeeping slot (see yscan) */
+};
+
+struct ystring {
+    const struct yara_string *ast;
+    uint32_t rule;
+    uint32_t pattern_first, pattern_count;
+    struct yara_regex *re[2];  /* ascii and wide programs of a hex string / regex */
+    bool is_private;
+    bool is_hex;
+    bool slow;                 /* its best atom is poor: warned about, as YARA does */
+};
+
+struct yrule {
+    const struct yara_rule *ast;
+    const struct yara_file *file;  /* its imports */
+    const char *ns;            /* namespace name */
+    uint32_t ns_index;
+    uint32_t string_first, string_count;
+    uint32_t cond;             /* root node */
+    uint32_t modules;          /* bit per module slot the condition uses */
+    bool is_private, is_global;
+};
+
+struct ynamespace {
+    const char *name;
+    UTIL_VEC(uint32_t) globals;  /* global rules of the namespace */
+};
+
+struct yrules {
+    UTIL_VEC(struct yara_file *) files;
+    UTIL_VEC(struct yrule) rules;
+    UTIL_VEC(struct ystring) strings;
+    UTIL_VEC(struct ypattern) patterns;
+    UTIL_VEC(struct ynode) nodes;
+    UTIL_VEC(uint32_t) kids;
+    UTIL_VEC(struct ynamespace) namespaces;
+    UTIL_VEC(struct yexternal) externals;
+    UTIL_VEC(struct yara_regex *) regexes;  /* every compiled regex, freed at the end */
+    struct util_buf bytes;                  /* literal and atom bytes */
+    const struct yara_module *modules[YRULES_MAX_MODULES];
+    uint32_t module_count;
+    uint32_t groups;                        /* candidate-start slots in use */
+    uint32_t max_vars;                      /* loop variable slots any condition needs */
+    size_t warnings;
+    void (*warn)(void *user, const char *message);
+    void *warn_user;
+};
+
+struct yrules_load_options {
+    bool skip_bad_rules;      /* drop a bad rule (named in a warning) and go on */
+    const char *ns;           /* NULL: "default" */
+};
+
+void yrules_init(struct yrules *r);
+void yrules_free(struct yrules *r);
+
+/* Define an external variable from `yara -d` text (see assay_db_define). */
+int yrules_define(struct yrules *r, const char *name, const char *value);
+
+/* Parse and compile rule text (`name` in positions; includes resolved
+ * relative to it on the file system). Returns ASSAY_OK or an error with the
+ * message in assay_last_error() and the YARA code in yara_last_error_code(). */
+int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t len,
+                    const struct yrules_load_options *opts);
+
+/* Everything the engine needs per rule set is built as rules are added; this
+ * only reports whether there is anything to run. */
+static inline bool yrules_empty(const struct yrules *r)
+{
+    return r->rules.n == 0;
+}
+
+/* compile_cond.c: compile a rule's condition; fills rule->cond. */
+int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *diag);
+/* compile_strings.c: the patterns of one string. */
+int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *diag);
+
+/* Record a compile error (thread-local code + assay error message). */
+int yrules_fail(const struct yara_diag *d);
+
+static inline const uint8_t *yrules_bytes(const struct yrules *r, uint32_t off)
+{
+    return r->bytes.data + off;
+}
+
+#endif

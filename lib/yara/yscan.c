@@ -1,0 +1,279 @@
+/* yscan.c — string matches from atom hits, and rule evaluation (see yscan.h).
+ *
+ * Literal patterns are confirmed by comparing the whole literal around the
+ * atom. Regex patterns (hex strings, regular expressions) have candidate
+ * starts [atom - pre_max, atom - pre_min]; each start is tried once per
+ * object (group_next remembers how far a pattern got, and hits arrive in
+ * ascending order) with an anchored Pike-VM match, which gives YARA's match
+ * length for that start. Matches of a string are kept sorted by offset, one
+ * per offset, up to max_matches; more are dropped and the string is named in
+ * a warning. */
+#include "yara/yscan.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assay.h"
+#include "util/error.h"
+#include "yara/regex.h"
+
+int yscan_init(struct yscan *y, const struct yrules *r)
+{
+    memset(y, 0, sizeof *y);
+    y->r = r;
+    size_t ns = r->strings.n ? r->strings.n : 1, ng = r->groups ? r->groups : 1;
+    size_t nr = r->rules.n ? r->rules.n : 1, nv = r->max_vars ? r->max_vars : 1;
+    y->lists = calloc(ns, sizeof *y->lists);
+    y->group_next = calloc(ng, sizeof *y->group_next);
+    y->group_stamp = calloc(ng, sizeof *y->group_stamp);
+    y->rule_state = calloc(nr, 1);
+    y->vars = calloc(nv, sizeof *y->vars);
+    y->rx = yara_regex_scratch_new();
+    y->capped_string = YRULES_NONE;
+    if (!y->lists || !y->group_next || !y->group_stamp || !y->rule_state || !y->vars || !y->rx) {
+        yscan_free(y);
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    return ASSAY_OK;
+}
+
+void yscan_free(struct yscan *y)
+{
+    if (y->lists)
+        for (size_t i = 0; i < y->r->strings.n; i++)
+            free(y->lists[i].v);
+    free(y->lists);
+    free(y->group_next);
+    free(y->group_stamp);
+    free(y->rule_state);
+    free(y->vars);
+    yara_regex_scratch_free(y->rx);
+    yobj_arena_free(&y->arena);
+    memset(y, 0, sizeof *y);
+}
+
+void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_matches, bool fast, bool has_ep,
+                 uint64_t entrypoint)
+{
+    if (++y->generation == 0) {
+        for (size_t i = 0; i < y->r->strings.n; i++)
+            y->lists[i].stamp = 0;
+        memset(y->group_stamp, 0, (y->r->groups ? y->r->groups : 1) * sizeof *y->group_stamp);
+        y->generation = 1;
+    }
+    memset(y->rule_state, 0, y->r->rules.n);
+    y->data = data;
+    y->len = len;
+    y->max_matches = max_matches ? max_matches : YRULES_DEFAULT_MAX_MATCHES;
+    y->fast = fast;
+    y->has_ep = has_ep;
+    y->entrypoint = entrypoint;
+    y->capped_string = YRULES_NONE;
+    y->error = 0;
+    y->modules_loaded = 0;
+}
+
+void yscan_end(struct yscan *y)
+{
+    for (uint32_t i = 0; i < y->r->module_count; i++)
+        if ((y->modules_loaded & (1u << i)) && y->r->modules[i]->unload && y->module_state[i])
+            y->r->modules[i]->unload(y->module_state[i]);
+    memset(y->module_state, 0, sizeof y->module_state);
+    memset(y->module_root, 0, sizeof y->module_root);
+    y->modules_loaded = 0;
+    yobj_arena_reset(&y->arena);
+}
+
+/* ---- recording ---------------------------------------------------------------- */
+
+static struct ymatch_list *list_of(struct yscan *y, uint32_t s)
+{
+    struct ymatch_list *l = &y->lists[s];
+    if (l->stamp != y->generation) {
+        l->stamp = y->generation;
+        l->n = 0;
+        l->capped = false;
+    }
+    return l;
+}
+
+/* Insert keeping offsets sorted and unique; hits come nearly in order. */
+static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length, uint8_t key)
+{
+    struct ymatch_list *l = list_of(y, s);
+    size_t at = l->n;
+    while (at > 0 && l->v[at - 1].offset > offset)
+        at--;
+    if (at > 0 && l->v[at - 1].offset == offset)
+        return;
+    if (l->n >= y->max_matches) {
+        if (!l->capped && y->capped_string == YRULES_NONE)
+            y->capped_string = s;
+        l->capped = true;
+        return;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        struct ymatch *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            y->error = ASSAY_ENOMEM;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    memmove(&l->v[at + 1], &l->v[at], (l->n - at) * sizeof *l->v);
+    l->v[at] = (struct ymatch){offset, length > UINT32_MAX ? UINT32_MAX : (uint32_t)length, key};
+    l->n++;
+}
+
+static bool string_done(struct yscan *y, uint32_t s)
+{
+    const struct ymatch_list *l = &y->lists[s];
+    return l->stamp == y->generation && (l->capped || (y->fast && l->n > 0));
+}
+
+/* ---- confirming ---------------------------------------------------------------- */
+
+static bool is_alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* fullword: no letter or digit (wide: no letter or digit followed by 00) next to the match. */
+static bool fullword_ok(const struct yscan *y, uint64_t start, uint64_t len, bool wide)
+{
+    const uint8_t *d = y->data;
+    uint64_t end = start + len;
+    if (wide) {
+        if (start >= 2 && d[start - 1] == 0 && is_alnum(d[start - 2]))
+            return false;
+        if (end + 1 < y->len && d[end + 1] == 0 && is_alnum(d[end]))
+            return false;
+        return true;
+    }
+    if (start >= 1 && is_alnum(d[start - 1]))
+        return false;
+    if (end < y->len && is_alnum(d[end]))
+        return false;
+    return true;
+}
+
+static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n, bool nocase)
+{
+    if (!nocase)
+        return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (tolower(a[i]) != tolower(b[i]))
+            return false;
+    return true;
+}
+
+static void confirm_literal(struct yscan *y, const struct ypattern *p, uint64_t atom_start)
+{
+    if (atom_start < p->pre_min)
+        return;
+    uint64_t start = atom_start - p->pre_min;
+    if (p->lit_len > y->len || start > y->len - p->lit_len)
+        return;
+    if (!same_bytes(y->data + start, yrules_bytes(y->r, p->lit), p->lit_len, p->flags & YPF_NOCASE))
+        return;
+    if ((p->flags & YPF_FULLWORD) && !fullword_ok(y, start, p->lit_len, p->flags & YPF_WIDE))
+        return;
+    record(y, p->string, start, p->lit_len, p->xor_key);
+}
+
+static void try_start(struct yscan *y, const struct ypattern *p, uint64_t s)
+{
+    size_t mlen;
+    bool oom = false;
+    if (!yara_regex_match_at_with(y->rx, p->re, y->data, y->len, s, &mlen, &oom)) {
+        if (oom)
+            y->error = ASSAY_ENOMEM;
+        return;
+    }
+    if (mlen == 0)
+        return;
+    if ((p->flags & YPF_FULLWORD) && !fullword_ok(y, s, mlen, p->flags & YPF_WIDE))
+        return;
+    record(y, p->string, s, mlen, 0);
+}
+
+static void confirm_regex(struct yscan *y, const struct ypattern *p, uint64_t atom_start)
+{
+    uint64_t lo = atom_start > p->pre_max ? atom_start - p->pre_max : 0;
+    if (atom_start < p->pre_min)
+        return;
+    uint64_t hi = atom_start - p->pre_min;
+    if (y->group_stamp[p->group] != y->generation) {
+        y->group_stamp[p->group] = y->generation;
+        y->group_next[p->group] = 0;
+    }
+    if (lo < y->group_next[p->group])
+        lo = y->group_next[p->group];
+    for (uint64_t s = lo; s <= hi && !y->error && !string_done(y, p->string); s++)
+        try_start(y, p, s);
+    if (hi + 1 > y->group_next[p->group])
+        y->group_next[p->group] = hi + 1;
+}
+
+int yscan_hit(struct yscan *y, uint32_t pi, uint64_t end)
+{
+    const struct ypattern *p = &y->r->patterns.v[pi];
+    if (string_done(y, p->string) || end < p->atom_len)
+        return 0;
+    uint64_t atom_start = end - p->atom_len;
+    if (p->kind == YP_LITERAL)
+        confirm_literal(y, p, atom_start);
+    else
+        confirm_regex(y, p, atom_start);
+    return y->error ? 1 : 0;
+}
+
+int yscan_finish_strings(struct yscan *y)
+{
+    for (size_t i = 0; i < y->r->patterns.n && !y->error; i++) {
+        const struct ypattern *p = &y->r->patterns.v[i];
+        if (p->kind != YP_SCAN_ALL)
+            continue;
+        for (uint64_t s = 0; s < y->len && !y->error && !string_done(y, p->string); s++)
+            try_start(y, p, s);
+    }
+    return y->error;
+}
+
+/* ---- rules ----------------------------------------------------------------------- */
+
+static bool truthy(struct yval v)
+{
+    switch (v.type) {
+    case YV_INT: return v.i != 0;
+    case YV_FLOAT: return v.f != 0.0;
+    case YV_STRING: return v.n > 0;
+    default: return false;
+    }
+}
+
+int yscan_evaluate(struct yscan *y)
+{
+    const struct yrules *r = y->r;
+    for (size_t i = 0; i < r->rules.n; i++) {
+        struct yval v = yeval(y, r->rules.v[i].cond);
+        if (y->error)
+            return y->error;
+        y->rule_state[i] = truthy(v) ? YRS_TRUE : YRS_FALSE;
+    }
+    for (size_t n = 0; n < r->namespaces.n; n++) {
+        const struct ynamespace *ns = &r->namespaces.v[n];
+        bool failed = false;
+        for (size_t g = 0; g < ns->globals.n; g++)
+            failed |= y->rule_state[ns->globals.v[g]] != YRS_TRUE;
+        if (!failed)
+            continue;
+        for (size_t i = 0; i < r->rules.n; i++)
+            if (r->rules.v[i].ns_index == n)
+                y->rule_state[i] = YRS_FALSE;
+    }
+    return ASSAY_OK;
+}

@@ -1,0 +1,86 @@
+/* yscan.h — running a compiled YARA rule set over one object: the per-thread
+ * state that collects string matches from the engine's atom hits, then
+ * evaluates every rule's condition.
+ *
+ * The engine calls, per object: yscan_begin; yscan_hit for every atom hit of
+ * a YARA pattern (in the order Vectorscan reports them: ascending end
+ * offset); yscan_finish_strings (patterns without atoms); yscan_evaluate;
+ * then reads the results (rule_state, match lists) and calls yscan_end. */
+#ifndef ASSAY_YARA_YSCAN_H
+#define ASSAY_YARA_YSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yara/object.h"
+#include "yara/rules.h"
+
+struct ymatch {
+    uint64_t offset;
+    uint32_t length;
+    uint8_t xor_key;
+};
+
+struct ymatch_list {
+    struct ymatch *v;
+    size_t n, cap;
+    uint32_t stamp;     /* generation it belongs to; stale lists are empty */
+    bool capped;        /* matches were dropped at max_matches */
+};
+
+enum yrule_state { YRS_UNKNOWN = 0, YRS_TRUE = 1, YRS_FALSE = 2 };
+
+struct yscan {
+    const struct yrules *r;
+    uint32_t generation;
+    struct ymatch_list *lists;  /* per string */
+    uint64_t *group_next;       /* per pattern group: lowest start not yet tried */
+    uint32_t *group_stamp;
+    uint8_t *rule_state;        /* per rule: enum yrule_state */
+    struct yval *vars;          /* loop variables */
+    struct yobj_arena arena;
+    struct yobj *module_root[YRULES_MAX_MODULES];
+    void *module_state[YRULES_MAX_MODULES];
+    uint32_t modules_loaded;    /* bit per slot */
+    struct yara_regex_scratch *rx;
+    /* the current object */
+    const uint8_t *data;
+    size_t len;
+    uint64_t max_matches;
+    bool fast;
+    bool has_ep;
+    uint64_t entrypoint;
+    uint32_t cur_string;        /* the string of the innermost for..of */
+    uint32_t capped_string;     /* one string that hit max_matches (YRULES_NONE: none) */
+    int error;                  /* ASSAY_ENOMEM while matching */
+    /* console.log output of the current object */
+    void (*log)(void *user, const char *text);
+    void *log_user;
+};
+
+int yscan_init(struct yscan *y, const struct yrules *r);
+void yscan_free(struct yscan *y);
+
+void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_matches, bool fast,
+                 bool has_ep, uint64_t entrypoint);
+/* An atom hit of pattern `p` ending at `end` (exclusive). 0, or 1 to stop
+ * the scan (out of memory: y->error set). */
+int yscan_hit(struct yscan *y, uint32_t p, uint64_t end);
+/* Patterns without an atom: searched over the whole object. */
+int yscan_finish_strings(struct yscan *y);
+/* Evaluate every rule (globals applied per namespace). */
+int yscan_evaluate(struct yscan *y);
+void yscan_end(struct yscan *y);
+
+/* Matches of string s in the current object (NULL when none). */
+static inline const struct ymatch_list *yscan_matches(const struct yscan *y, uint32_t s)
+{
+    const struct ymatch_list *l = &y->lists[s];
+    return l->stamp == y->generation && l->n ? l : NULL;
+}
+
+/* eval.c: the value of condition node `n`. */
+struct yval yeval(struct yscan *y, uint32_t n);
+
+#endif
