@@ -141,8 +141,10 @@ struct assay_evidence {
     /* FILENAME: the pattern and the IOC score. */
     const char *pattern;
     int score;
-    /* BYTES of a YARA rule: the string identifier ("$a"), NULL otherwise. */
+    /* BYTES of a YARA rule: the string identifier ("$a"), NULL otherwise,
+     * and whether it is a hex string. YARA evidence keeps up to 512 bytes. */
     const char *string_id;
+    bool hex_string;
 };
 
 enum assay_meta_kind { ASSAY_META_STRING = 1, ASSAY_META_INTEGER, ASSAY_META_BOOLEAN };
@@ -203,6 +205,9 @@ struct assay_scan_callbacks {
     void *user;
     /* Text a YARA rule printed with the console module (may be NULL). */
     void (*message)(void *user, const char *path, const char *text);
+    /* An object (file or archive member) is done: every finding and problem
+     * about it has been reported (may be NULL). */
+    void (*object_done)(void *user, const char *path);
 };
 
 struct assay_scan_options {
@@ -210,6 +215,7 @@ struct assay_scan_options {
     const char *const *excludes; /* glob patterns (fnmatch) on the path and on the basename */
     size_t exclude_count;
     bool one_file_system;
+    bool no_subfolders;          /* in a folder, scan only the files directly in it */
     bool follow_symlinks;
     uint64_t max_filesize;       /* 0: no limit; larger files are skipped and counted */
     bool scan_archives;          /* default true via assay_scan_options_init */

@@ -11,6 +11,7 @@ static void usage(FILE *out)
             "\n"
             "commands:\n"
             "  scan [options] PATH...          scan files, folders, archives ('-' is standard input)\n"
+            "  yara [options] RULES... TARGET  a drop-in for the yara command line\n"
             "  db compile -o FILE SOURCE...    compile signature sources into one database file\n"
             "  db info FILE...                 show what a database holds\n"
             "  version                         print the version\n"
@@ -29,6 +30,8 @@ int main(int argc, char **argv)
         return cmd_scan(argc - 1, argv + 1);
     if (strcmp(cmd, "db") == 0)
         return cmd_db(argc - 1, argv + 1);
+    if (strcmp(cmd, "yara") == 0)
+        return cmd_yara(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("assay %s\n", ASSAY_VERSION);
         return EXIT_CLEAN;

@@ -196,5 +196,10 @@ int scan_object(struct scan_worker *w, const char *path, const uint8_t *data, si
     }
     if (run->opt->scan_archives && arc_detect(data, len))
         scan_members(w, path, data, len, depth);
+    if (run->cb && run->cb->object_done) {
+        pthread_mutex_lock(&run->report_lock);
+        run->cb->object_done(run->cb->user, path);
+        pthread_mutex_unlock(&run->report_lock);
+    }
     return ASSAY_OK;
 }

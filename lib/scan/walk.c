@@ -122,7 +122,10 @@ static void walk_entry(struct walker *w, char *path, bool named, unsigned depth)
         return;
     }
     if (S_ISDIR(st.st_mode)) {
-        walk_dir(w, path, &st, depth);
+        if (!named && run->opt->no_subfolders)
+            scan_skipped(run);
+        else
+            walk_dir(w, path, &st, depth);
         free(path);
     } else if (S_ISREG(st.st_mode)) {
         if (run->opt->max_filesize && (uint64_t)st.st_size > run->opt->max_filesize) {

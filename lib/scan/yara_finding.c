@@ -7,7 +7,7 @@
 #include "scan.h"
 
 /* Matched bytes shown per evidence item; the offset and length are exact. */
-#define EVIDENCE_BYTES_CAP 256
+#define EVIDENCE_BYTES_CAP 512
 
 int scan_yara_finding(struct scan_worker *w, const struct engine_hit *h, const char *path, const uint8_t *data,
                       size_t len, const char *sha256)
@@ -35,6 +35,7 @@ int scan_yara_finding(struct scan_worker *w, const struct engine_hit *h, const c
         o->bytes_len = x->length > EVIDENCE_BYTES_CAP ? EVIDENCE_BYTES_CAP : (size_t)x->length;
         o->bytes_truncated = x->length > EVIDENCE_BYTES_CAP;
         o->string_id = r->strings.v[x->ystring].ast->name;
+        o->hex_string = r->strings.v[x->ystring].is_hex;
     }
     for (size_t k = 0; k < ast->meta_count; k++) {
         const struct yara_meta *m = &ast->metas[k];

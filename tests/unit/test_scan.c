@@ -122,7 +122,7 @@ static struct outcome *scan(const struct assay_scan_options *o, const char *cons
 {
     struct outcome *r = calloc(1, sizeof *r);
     assert_non_null(r);
-    struct assay_scan_callbacks cb = {on_finding, on_problem, &r->seen, NULL};
+    struct assay_scan_callbacks cb = {.finding = on_finding, .problem = on_problem, .user = &r->seen};
     r->rc = assay_scan_paths(default_db, paths, n, o, &cb, &r->sum);
     assert_int_equal(r->seen.overflow, 0);
     return r;
@@ -400,7 +400,7 @@ static void scan_before_finalize_is_einval(void **state)
     assert_int_equal(assay_db_load_default(db), ASSAY_OK);
     struct seen *s = calloc(1, sizeof *s);
     assert_non_null(s);
-    struct assay_scan_callbacks cb = {on_finding, on_problem, s, NULL};
+    struct assay_scan_callbacks cb = {.finding = on_finding, .problem = on_problem, .user = s};
     struct assay_scan_options o;
     opts_threads(&o, 2);
     const char *paths[] = {at("tree")};
@@ -668,7 +668,7 @@ static void scan_buffer(void **state)
     o.always_sha256 = true;
     struct seen *s = calloc(1, sizeof *s);
     assert_non_null(s);
-    struct assay_scan_callbacks cb = {on_finding, on_problem, s, NULL};
+    struct assay_scan_callbacks cb = {.finding = on_finding, .problem = on_problem, .user = s};
     struct assay_scan_summary sum;
 
     size_t len = 10 + EICAR_LEN + 4;

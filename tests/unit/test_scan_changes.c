@@ -79,7 +79,7 @@ static void truncated_while_scanning_is_reported(void **unused)
     assert_int_equal(assay_db_load_default(db), ASSAY_OK);
     assert_int_equal(assay_db_finalize(db), ASSAY_OK);
     struct state s = {.path = path};
-    struct assay_scan_callbacks cb = {on_finding, on_problem, &s, NULL};
+    struct assay_scan_callbacks cb = {.finding = on_finding, .problem = on_problem, .user = &s};
     struct assay_scan_options o;
     assay_scan_options_init(&o);
     o.threads = 1;

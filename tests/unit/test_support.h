@@ -75,7 +75,7 @@ static inline assay_db *ts_db(const char *const *pairs)
 static inline void ts_scan(const assay_db *db, const char *name, const void *data, size_t len, struct ts_results *r)
 {
     memset(r, 0, sizeof *r);
-    struct assay_scan_callbacks cb = {ts_on_finding, ts_on_problem, r, NULL};
+    struct assay_scan_callbacks cb = {.finding = ts_on_finding, .problem = ts_on_problem, .user = r};
     struct assay_scan_options o;
     assay_scan_options_init(&o);
     assay_scan_buffer(db, name, data, len, &o, &cb, NULL);
