@@ -24,6 +24,8 @@ void cli_error(const char *context);
 struct cli_databases {
     const char **paths;
     int count;
+    const char **rules;      /* YARA rule files or folders given with -r */
+    int rule_count;
     bool skip_bad;
 };
 /* Create, load and finalize a database; NULL after printing the error. */

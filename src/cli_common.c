@@ -72,10 +72,12 @@ assay_db *cli_open_databases(const struct cli_databases *d, bool finalize)
     assay_db_set_warning_handler(db, print_warning, NULL);
     struct assay_load_options lo = {.skip_bad_signatures = d->skip_bad};
     int rc = ASSAY_OK;
-    if (d->count == 0)
+    if (d->count == 0 && d->rule_count == 0)
         rc = assay_db_load_default(db);
     for (int i = 0; i < d->count && rc == ASSAY_OK; i++)
         rc = assay_db_load(db, d->paths[i], &lo);
+    for (int i = 0; i < d->rule_count && rc == ASSAY_OK; i++)
+        rc = assay_db_load_yara(db, d->rules[i], &lo);
     if (rc == ASSAY_OK && finalize)
         rc = assay_db_finalize(db);
     if (rc != ASSAY_OK) {

@@ -19,7 +19,9 @@ static void usage(FILE *out)
             "signatures:\n"
             "  -d, --database PATH       ClamAV database, IOC list, compiled database, or a folder of them\n"
             "                            (repeatable; default: the bundled sample database)\n"
-            "      --skip-bad-signatures load the rest of a database with malformed lines\n"
+            "  -r, --rules PATH          YARA rule file or folder of .yar/.yara files (repeatable;\n"
+            "                            with -r alone the sample database is not loaded)\n"
+            "      --skip-bad-signatures load the rest of a database with malformed lines or bad rules\n"
             "walking:\n"
             "      --threads N           worker threads (default: all cores)\n"
             "      --exclude GLOB        skip paths or names matching GLOB (repeatable)\n"
@@ -54,7 +56,10 @@ static void on_finding(void *user, const struct assay_finding *f)
         }
         return;
     }
-    printf("%s: %s FOUND\n", f->path, f->rule);
+    if (f->ns && strcmp(f->ns, "default") != 0)
+        printf("%s: %s:%s FOUND\n", f->path, f->ns, f->rule);
+    else
+        printf("%s: %s FOUND\n", f->path, f->rule);
 }
 
 static void on_problem(void *user, const struct assay_problem *p)
@@ -78,6 +83,8 @@ static void print_summary(const struct assay_scan_summary *s, const assay_db *db
     assay_db_get_stats(db, &st);
     printf("\n----------- SCAN SUMMARY -----------\n");
     printf("Known signatures: %zu\n", st.hash_signatures + st.body_signatures + st.filename_iocs);
+    if (st.yara_rules)
+        printf("YARA rules: %zu\n", st.yara_rules);
     printf("Engine version: assay %s\n", ASSAY_VERSION);
     printf("Scanned files: %llu\n", (unsigned long long)s->files);
     printf("Infected files: %llu\n", (unsigned long long)s->infected_files);
@@ -96,6 +103,7 @@ enum {
 
 static const struct option long_options[] = {
     {"database", required_argument, NULL, 'd'},
+    {"rules", required_argument, NULL, 'r'},
     {"skip-bad-signatures", no_argument, NULL, OPT_SKIP_BAD},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
@@ -131,6 +139,9 @@ static bool apply_option(int c, const char *arg, struct assay_scan_options *o, s
     switch (c) {
     case 'd':
         dbs->paths[dbs->count++] = arg;
+        return true;
+    case 'r':
+        dbs->rules[dbs->rule_count++] = arg;
         return true;
     case OPT_SKIP_BAD: dbs->skip_bad = true; return true;
     case OPT_THREADS:
@@ -178,11 +189,12 @@ int cmd_scan(int argc, char **argv)
     struct scan_output out = {0};
     bool summary = true;
     const char **db_paths = calloc((size_t)argc, sizeof *db_paths);
+    const char **rule_paths = calloc((size_t)argc, sizeof *rule_paths);
     const char **excludes = calloc((size_t)argc, sizeof *excludes);
-    struct cli_databases dbs = {.paths = db_paths};
+    struct cli_databases dbs = {.paths = db_paths, .rules = rule_paths};
     int c, status = EXIT_TROUBLE;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:qh", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:r:qh", long_options, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             status = EXIT_CLEAN;
@@ -223,6 +235,7 @@ int cmd_scan(int argc, char **argv)
     assay_db_free(db);
 done:
     free(db_paths);
+    free(rule_paths);
     free(excludes);
     fflush(stdout);
     return status;

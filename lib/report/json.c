@@ -139,7 +139,9 @@ static json_t *evidence_json(const struct assay_evidence *e)
     case ASSAY_EVIDENCE_BYTES:
         json_object_set_new(o, "kind", json_string("signature"));
         json_object_set_new(o, "strength", json_string("strong"));
-        if (e->subsignature >= 0)
+        if (e->string_id)
+            set_text(o, "string", e->string_id);
+        else if (e->subsignature >= 0)
             json_object_set_new(o, "subsignature", json_integer(e->subsignature));
         if (e->normalized_text)
             json_object_set_new(o, "view", json_string("normalized-text"));
@@ -188,6 +190,32 @@ char *assay_finding_json(const struct assay_finding *f)
     json_object_set_new(o, "source", src);
     json_object_set_new(o, "sha256", json_string(f->sha256 ? f->sha256 : ""));
     json_object_set_new(o, "size", json_integer((json_int_t)f->size));
+    if (f->engine)
+        json_object_set_new(o, "engine", json_string(f->engine));
+    if (f->ns)
+        set_text(o, "namespace", f->ns);
+    if (f->tag_count) {
+        json_t *tags = json_array();
+        for (size_t i = 0; tags && i < f->tag_count; i++)
+            json_array_append_new(tags, json_string(f->tags[i]));
+        json_object_set_new(o, "tags", tags);
+    }
+    if (f->meta_count) {
+        json_t *meta = json_object();
+        for (size_t i = 0; meta && i < f->meta_count; i++) {
+            const struct assay_meta *m = &f->metas[i];
+            json_t *text = m->kind == ASSAY_META_STRING ? json_stringn(m->string, m->string_len) : NULL;
+            if (m->kind == ASSAY_META_STRING && text)
+                json_object_set_new(meta, m->name, text);
+            else if (m->kind == ASSAY_META_STRING)
+                set_text(meta, m->name, m->string); /* not UTF-8: U+FFFD and <name>_hex */
+            else if (m->kind == ASSAY_META_INTEGER)
+                json_object_set_new(meta, m->name, json_integer((json_int_t)m->integer));
+            else
+                json_object_set_new(meta, m->name, json_boolean(m->integer));
+        }
+        json_object_set_new(o, "meta", meta);
+    }
     for (size_t i = 0; i < f->evidence_count; i++)
         json_array_append_new(ev, evidence_json(&f->evidence[i]));
     json_object_set_new(o, "evidence", ev);
