@@ -106,6 +106,10 @@ struct fmt_pe_resource {
     char *type_string;        /* UTF-8 of a named type, else NULL */
     char *name_string;        /* UTF-8 of a named id, else NULL */
     char *language_string;    /* UTF-8 of a named language, else NULL */
+    /* The same three names as stored: UTF-16LE bytes (what YARA's
+     * resources[].type_string etc. hold), NULL when numeric. */
+    uint8_t *type_utf16, *name_utf16, *language_utf16;
+    size_t type_utf16_len, name_utf16_len, language_utf16_len; /* in bytes */
     uint32_t rva;             /* OffsetToData of the data entry */
     uint32_t length;          /* Size of the data entry */
     bool has_offset;          /* rva maps into the file */
@@ -262,6 +266,7 @@ struct fmt_pe {
     char imphash[33];                   /* MD5 hex of the import list ("" if no imports) */
 
     /* Exports */
+    bool has_export_directory;          /* its header was read: export_timestamp is valid */
     char *dll_name;                     /* export directory Name, or NULL */
     uint32_t export_timestamp;
     struct fmt_pe_export *exports;
@@ -269,6 +274,7 @@ struct fmt_pe {
     bool exports_truncated;
 
     /* Resources */
+    bool has_resource_directory;        /* its root was read: resource_timestamp/version valid */
     uint32_t resource_timestamp;
     struct fmt_pe_version resource_version;
     struct fmt_pe_resource *resources;
@@ -298,7 +304,9 @@ void fmt_pe_free(struct fmt_pe *pe);
 
 /* Map an RVA to a file offset the way the Windows loader does (section raw
  * pointers rounded down to 512 bytes; RVAs inside the headers map to
- * themselves). False when it lands outside the file. */
+ * themselves). A section backs at most SizeOfRawData bytes, and no more than
+ * its VirtualSize when that is non-zero. False when it lands outside the file
+ * or in memory the file does not back. */
 bool fmt_pe_rva_offset(const struct fmt_pe *pe, uint64_t rva, uint64_t *offset);
 
 /* Index of the section that holds `rva`, or -1. */

@@ -23,18 +23,30 @@ struct rsrc_walk {
     /* the current path: ids and names of the type and name levels */
     uint32_t ids[FMT_PE_MAX_RESOURCE_DEPTH];
     char *names[FMT_PE_MAX_RESOURCE_DEPTH];
+    uint8_t *raw[FMT_PE_MAX_RESOURCE_DEPTH];     /* the names' UTF-16LE bytes */
+    size_t raw_len[FMT_PE_MAX_RESOURCE_DEPTH];
 };
 
-/* A directory-string (u16 length + UTF-16 units) at base + rel, as UTF-8. */
-static char *resource_name(struct rsrc_walk *w, uint32_t rel)
+/* The directory-string (u16 length + UTF-16 units) at base + rel as the
+ * name of level `depth`: UTF-8 in names[], the stored bytes in raw[]. Both
+ * stay NULL when it cannot be read; ASSAY_ENOMEM on exhaustion. */
+static int resource_name(struct rsrc_walk *w, uint32_t rel, unsigned depth)
 {
     uint64_t off = w->base + rel;
     if (!fmt_pe_read_ok_(w->pe, off, 2))
-        return NULL;
+        return ASSAY_OK;
     size_t units = fmt_pe_u16_(w->pe->data_ + off);
     if (!fmt_pe_read_ok_(w->pe, off + 2, 2 * (uint64_t)units))
-        return NULL;
-    return fmt_pe_utf16_to_utf8_(w->pe, w->pe->data_ + off + 2, units);
+        return ASSAY_OK;
+    if (units > FMT_PE_MAX_STRING)
+        units = FMT_PE_MAX_STRING;
+    w->names[depth] = fmt_pe_utf16_to_utf8_(w->pe, w->pe->data_ + off + 2, units);
+    w->raw[depth] = fmt_pe_alloc_(w->pe, 2 * units);
+    if (!w->names[depth] || !w->raw[depth])
+        return ASSAY_ENOMEM;
+    memcpy(w->raw[depth], w->pe->data_ + off + 2, 2 * units);
+    w->raw_len[depth] = 2 * units;
+    return ASSAY_OK;
 }
 
 static int add_leaf(struct rsrc_walk *w, uint32_t data_rel)
@@ -54,6 +66,12 @@ static int add_leaf(struct rsrc_walk *w, uint32_t data_rel)
     r.type_string = w->names[0];
     r.name_string = w->names[1];
     r.language_string = w->names[2];
+    r.type_utf16 = w->raw[0];
+    r.name_utf16 = w->raw[1];
+    r.language_utf16 = w->raw[2];
+    r.type_utf16_len = w->raw_len[0];
+    r.name_utf16_len = w->raw_len[1];
+    r.language_utf16_len = w->raw_len[2];
     r.rva = fmt_pe_u32_(pe->data_ + off);
     r.length = fmt_pe_u32_(pe->data_ + off + 4);
     r.has_offset = fmt_pe_rva_offset(pe, r.rva, &r.offset);
@@ -79,8 +97,12 @@ static int walk_directory(struct rsrc_walk *w, uint32_t rel, unsigned depth)
             break;
         uint32_t name = fmt_pe_u32_(pe->data_ + e), target = fmt_pe_u32_(pe->data_ + e + 4);
         w->ids[depth] = name & 0x7fffffff;
-        w->names[depth] = (name & 0x80000000u) ? resource_name(w, name & 0x7fffffff) : NULL;
-        int rc;
+        w->names[depth] = NULL;
+        w->raw[depth] = NULL;
+        w->raw_len[depth] = 0;
+        int rc = (name & 0x80000000u) ? resource_name(w, name & 0x7fffffff, depth) : ASSAY_OK;
+        if (rc != ASSAY_OK)
+            return rc;
         if (target & 0x80000000u)
             rc = walk_directory(w, target & 0x7fffffff, depth + 1);
         else if (depth == FMT_PE_MAX_RESOURCE_DEPTH - 1)
@@ -239,6 +261,7 @@ int fmt_pe_parse_resources_(struct fmt_pe *pe)
         !fmt_pe_read_ok_(pe, base, 16))
         return ASSAY_OK;
     const uint8_t *root = pe->data_ + base;
+    pe->has_resource_directory = true;
     pe->resource_timestamp = fmt_pe_u32_(root + 4);
     pe->resource_version.major = fmt_pe_u16_(root + 8);
     pe->resource_version.minor = fmt_pe_u16_(root + 10);

@@ -177,7 +177,9 @@ static int compile_set(struct cc *c, const struct yara_expr *e, uint32_t n, bool
         nd->set_kind = YSET_RULES;
         for (size_t k = 0; k < set->count && rc == ASSAY_OK; k++) {
             bool any = false;
-            for (uint32_t i = 0; i < c->rule && rc == ASSAY_OK; i++) {
+            /* A wildcard also covers the rule being defined (false while it is evaluated). */
+            size_t wild = strchr(set->items[k], '*') != NULL;
+            for (uint32_t i = 0; i < c->rule + wild && rc == ASSAY_OK; i++) {
                 const struct yrule *other = &c->r->rules.v[i];
                 if (other->ns_index == rule->ns_index && name_matches(set->items[k], other->ast->name)) {
                     any = true;

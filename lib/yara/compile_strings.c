@@ -179,12 +179,26 @@ static bool unbounded_any(const struct yara_regex_node *nodes, uint32_t idx)
             unsigned count = 0;
             for (unsigned b = 0; b < 256; b++)
                 count += (c->set[b >> 3] >> (b & 7)) & 1;
-            if (count >= 250)
+            bool newline = (c->set['\n' >> 3] >> ('\n' & 7)) & 1;
+            if (count == 256 || (count == 255 && !newline)) /* . with or without /s */
                 return true;
         }
     }
     for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && n->kind != YARA_REGEX_CLASS; c = nodes[c].next_sibling)
         if (unbounded_any(nodes, c))
+            return true;
+    return false;
+}
+
+/* A greedy repeat of varying count: later, longer matches at the same start
+ * replace earlier ones (YARA's rule for greedy regular expressions). */
+static bool has_greedy_repeat(const struct yara_regex_node *nodes, uint32_t idx)
+{
+    const struct yara_regex_node *n = &nodes[idx];
+    if (n->kind == YARA_REGEX_REPEAT && n->greedy && n->max != n->min)
+        return true;
+    for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && n->kind != YARA_REGEX_CLASS; c = nodes[c].next_sibling)
+        if (has_greedy_repeat(nodes, c))
             return true;
     return false;
 }
@@ -390,40 +404,52 @@ static int hex_seq_regex(const struct yara_hex_seq *seq, struct util_buf *out)
     return 0;
 }
 
-/* Regex text of an AST with every consuming class followed by \x00: the
- * `wide` form of a regular expression. */
-static int wide_regex(const struct yara_regex_node *nodes, uint32_t idx, struct util_buf *out)
+/* Regex text of an AST: `wide` puts \x00 after every consuming class (the
+ * wide form of a regular expression); `reverse` writes it backwards (for
+ * matching right to left: sequences reversed, ^ and $ swapped). */
+static int ast_text(const struct yara_regex_node *nodes, uint32_t idx, struct util_buf *out, bool wide, bool reverse)
 {
     const struct yara_regex_node *n = &nodes[idx];
     int rc = 0;
     switch (n->kind) {
     case YARA_REGEX_CLASS:
         rc = emit_set(out, n->set);
-        return rc == 0 ? util_buf_printf(out, "\\x00") : rc;
+        return rc == 0 && wide ? util_buf_printf(out, "\\x00") : rc;
     case YARA_REGEX_EMPTY:
         return 0;
-    case YARA_REGEX_ASSERT:
-        return util_buf_printf(out, "%s", n->assert_kind == YARA_REGEX_BOL   ? "^"
-                                          : n->assert_kind == YARA_REGEX_EOL ? "$"
-                                          : n->assert_kind == YARA_REGEX_WORDB ? "\\b"
-                                                                               : "\\B");
-    case YARA_REGEX_CONCAT:
+    case YARA_REGEX_ASSERT: {
+        uint8_t k = n->assert_kind;
+        if (reverse && (k == YARA_REGEX_BOL || k == YARA_REGEX_EOL))
+            k = k == YARA_REGEX_BOL ? YARA_REGEX_EOL : YARA_REGEX_BOL;
+        return util_buf_printf(out, "%s", k == YARA_REGEX_BOL     ? "^"
+                                          : k == YARA_REGEX_EOL   ? "$"
+                                          : k == YARA_REGEX_WORDB ? "\\b"
+                                                                  : "\\B");
+    }
+    case YARA_REGEX_CONCAT: {
+        UTIL_VEC(uint32_t) kids = {0};
         for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && rc == 0; c = nodes[c].next_sibling)
-            rc = wide_regex(nodes, c, out);
-        return rc;
+            rc = util_vec_push(&kids, c);
+        if (rc == 0)
+            rc = util_buf_printf(out, "(");
+        for (size_t i = 0; i < kids.n && rc == 0; i++)
+            rc = ast_text(nodes, kids.v[reverse ? kids.n - 1 - i : i], out, wide, reverse);
+        util_vec_free(&kids);
+        return rc == 0 ? util_buf_printf(out, ")") : rc;
+    }
     case YARA_REGEX_ALT:
         rc = util_buf_printf(out, "(");
         for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && rc == 0; c = nodes[c].next_sibling) {
             if (c != n->first_child)
                 rc = util_buf_printf(out, "|");
             if (rc == 0)
-                rc = wide_regex(nodes, c, out);
+                rc = ast_text(nodes, c, out, wide, reverse);
         }
         return rc == 0 ? util_buf_printf(out, ")") : rc;
     case YARA_REGEX_REPEAT:
         rc = util_buf_printf(out, "(");
         if (rc == 0)
-            rc = wide_regex(nodes, n->first_child, out);
+            rc = ast_text(nodes, n->first_child, out, wide, reverse);
         if (rc == 0)
             rc = n->max == YARA_REGEX_INF ? util_buf_printf(out, "){%u,}", n->min)
                                           : util_buf_printf(out, "){%u,%u}", n->min, n->max);
@@ -501,6 +527,7 @@ struct atom_pick {
     bool nocase;
     uint64_t pre_min, pre_max;
     int score;
+    size_t item;           /* index in the flattened top-level sequence where the run starts */
 };
 
 struct atom_walk {
@@ -510,7 +537,10 @@ struct atom_walk {
     size_t run_len;
     bool run_nocase;
     uint64_t run_lo, run_hi;
+    size_t run_item;
     struct atom_pick best;
+    UTIL_VEC(uint32_t) items;  /* the flattened top-level sequence */
+    bool oom;
 };
 
 static void close_run(struct atom_walk *w)
@@ -527,6 +557,7 @@ static void close_run(struct atom_walk *w)
         w->best.pre_min = w->run_lo;
         w->best.pre_max = w->run_hi;
         w->best.score = s;
+        w->best.item = w->run_item;
     }
     w->run_len = 0;
 }
@@ -548,6 +579,8 @@ static void walk_seq(struct atom_walk *w, uint32_t idx)
     }
     uint8_t c;
     bool nc;
+    if (util_vec_push(&w->items, idx) != 0)
+        w->oom = true;
     if (n->kind == YARA_REGEX_CLASS && fixed_byte(n->set, &c, &nc)) {
         if (w->run_len == ATOM_MAX)
             close_run(w);
@@ -555,6 +588,7 @@ static void walk_seq(struct atom_walk *w, uint32_t idx)
             w->run_lo = w->lo;
             w->run_hi = w->hi;
             w->run_nocase = false;
+            w->run_item = w->items.n - 1;
         }
         w->run[w->run_len++] = c;
         w->run_nocase |= nc;
@@ -569,6 +603,51 @@ static void walk_seq(struct atom_walk *w, uint32_t idx)
     add_span(w, a, b);
 }
 
+/* The halves are written with explicit classes; only wide \b matters. */
+static unsigned unsigned_flags_of(const struct yara_regex *re)
+{
+    return yara_regex_flags(re) & YARA_REGEX_WIDE_WORD;
+}
+
+/* Compile the two halves of a regex around its atom: the items from the run
+ * on (forward) and the items before it, reversed (matched backwards). */
+static int split_at_atom(struct yrules *r, const struct atom_walk *w, unsigned flags, struct ypattern *p)
+{
+    struct util_buf pre = {0}, fwd = {0};
+    int rc = 0;
+    for (size_t i = w->best.item; i < w->items.n && rc == 0; i++)
+        rc = ast_text(w->nodes, w->items.v[i], &fwd, false, false);
+    for (size_t i = w->best.item; i-- > 0 && rc == 0;)
+        rc = ast_text(w->nodes, w->items.v[i], &pre, false, true);
+    struct yara_regex *re = NULL;
+    struct yara_regex_error err;
+    int out = rc == 0 ? ASSAY_OK : oom();
+    if (out == ASSAY_OK) {
+        out = yara_regex_compile(fwd.data ? (const char *)fwd.data : "", fwd.len, flags, &re, &err);
+        if (out == ASSAY_OK && util_vec_push(&r->regexes, re) != 0) {
+            yara_regex_free(re);
+            out = oom();
+        }
+        p->fwd_re = out == ASSAY_OK ? re : NULL;
+    }
+    if (out == ASSAY_OK && pre.len) {
+        out = yara_regex_compile((const char *)pre.data, pre.len, flags, &re, &err);
+        if (out == ASSAY_OK && util_vec_push(&r->regexes, re) != 0) {
+            yara_regex_free(re);
+            out = oom();
+        }
+        p->pre_re = out == ASSAY_OK ? re : NULL;
+    }
+    util_buf_free(&pre);
+    util_buf_free(&fwd);
+    /* A half that does not compile (a limit) leaves the whole-regex path. */
+    if (out != ASSAY_OK && out != ASSAY_ENOMEM) {
+        p->fwd_re = p->pre_re = NULL;
+        out = ASSAY_OK;
+    }
+    return out;
+}
+
 static int compile_regex_form(struct yrules *r, uint32_t string, struct yara_regex *re, unsigned flags)
 {
     size_t count;
@@ -577,10 +656,16 @@ static int compile_regex_form(struct yrules *r, uint32_t string, struct yara_reg
     struct atom_walk w = {.nodes = nodes, .best = {.score = -1}};
     walk_seq(&w, root);
     close_run(&w);
+    if (w.oom) {
+        util_vec_free(&w.items);
+        return oom();
+    }
     struct ypattern p = {.string = string, .kind = YP_REGEX, .flags = (uint8_t)flags, .re = re,
                          .group = r->groups++};
     if (unbounded_any(nodes, root))
         r->strings.v[string].slow = true;
+    if (!r->strings.v[string].is_hex && has_greedy_repeat(nodes, root))
+        p.flags |= YPF_GREEDY;
     if (!r->strings.v[string].is_hex)
         note_quality(r, string, w.best.len ? literal_quality(w.best.bytes, w.best.len) : INT32_MIN);
     uint64_t mlo, mhi;
@@ -606,14 +691,19 @@ static int compile_regex_form(struct yrules *r, uint32_t string, struct yara_reg
                 if (rc == ASSAY_OK)
                     rc = push_pattern(r, &q);
             }
+            util_vec_free(&w.items);
             return rc;
         }
     }
     if (w.best.len == 0) {
+        util_vec_free(&w.items);
         p.kind = YP_SCAN_ALL;
         return push_pattern(r, &p);
     }
-    int rc = add_bytes(r, w.best.bytes, w.best.len, &p.atom);
+    int rc = split_at_atom(r, &w, unsigned_flags_of(re), &p);
+    if (rc == ASSAY_OK)
+        rc = add_bytes(r, w.best.bytes, w.best.len, &p.atom);
+    util_vec_free(&w.items);
     p.atom_len = (uint32_t)w.best.len;
     p.atom_nocase = w.best.nocase;
     p.pre_min = (uint32_t)(w.best.pre_min > YARA_REGEX_SCAN_LIMIT ? YARA_REGEX_SCAN_LIMIT : w.best.pre_min);
@@ -681,9 +771,9 @@ static int compile_regex(struct yrules *r, uint32_t string, const struct yara_st
         const struct yara_regex_node *nodes = yara_regex_nodes(ascii, &count, &root);
         struct util_buf w = {0};
         struct yara_regex *wre = NULL;
-        rc = wide_regex(nodes, root, &w) == 0 ? ASSAY_OK : oom();
+        rc = ast_text(nodes, root, &w, true, false) == 0 ? ASSAY_OK : oom();
         if (rc == ASSAY_OK)
-            rc = compile_program(r, ys, w.data ? (const char *)w.data : "", w.len, YARA_REGEX_DOTALL, &wre, diag);
+            rc = compile_program(r, ys, w.data ? (const char *)w.data : "", w.len, YARA_REGEX_DOTALL | YARA_REGEX_WIDE_WORD, &wre, diag);
         util_buf_free(&w);
         if (rc == ASSAY_OK) {
             st->re[1] = wre;

@@ -7,6 +7,9 @@ static const struct yara_module *const modules[] = {
     &yara_module_math,
     &yara_module_hash,
     &yara_module_string,
+    &yara_module_pe,
+    &yara_module_elf,
+    &yara_module_time,
 };
 
 const struct yara_module *yara_module_find(const char *name)

@@ -23,5 +23,8 @@ const struct yara_module *yara_module_find(const char *name);
 extern const struct yara_module yara_module_math;
 extern const struct yara_module yara_module_hash;
 extern const struct yara_module yara_module_string;
+extern const struct yara_module yara_module_pe;
+extern const struct yara_module yara_module_elf;
+extern const struct yara_module yara_module_time;
 
 #endif

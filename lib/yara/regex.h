@@ -49,6 +49,7 @@
 
 #define YARA_REGEX_NOCASE 1u /* the `i` modifier */
 #define YARA_REGEX_DOTALL 2u /* the `s` modifier */
+#define YARA_REGEX_WIDE_WORD 4u /* \b \B look at wide characters (the byte 2 back) */
 
 #define YARA_REGEX_MAX_REPEAT 32767
 #define YARA_REGEX_MAX_DEPTH 200
@@ -104,6 +105,8 @@ void yara_regex_free(struct yara_regex *re);
 /* The AST: nodes, their count and the root index. */
 const struct yara_regex_node *yara_regex_nodes(const struct yara_regex *re, size_t *count,
                                                uint32_t *root);
+/* The YARA_REGEX_* flags it was compiled with. */
+unsigned yara_regex_flags(const struct yara_regex *re);
 /* True when the regex used an escape YARA does not define (e.g. "\c"). */
 bool yara_regex_has_unknown_escape(const struct yara_regex *re);
 /* Number of compiled instructions (the matcher's state count). */
@@ -123,6 +126,17 @@ void yara_regex_scratch_free(struct yara_regex_scratch *s);
  * also when memory runs out (*oom set, may be NULL). */
 bool yara_regex_match_at_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
                               size_t len, size_t start, size_t *match_len, bool *oom);
+/* The same, matching `re` backwards from `end`: the data is read right to
+ * left, so `re` must be written reversed (see compile_strings.c, which also
+ * swaps ^ and $); *match_len bytes before `end` matched. */
+bool yara_regex_match_back_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
+                                size_t len, size_t end, size_t *match_len, bool *oom);
+
+/* Every backward match of reversed `re` ending at `end`, as YARA reports
+ * the part of a string before its atom: the lengths (ascending, at most
+ * `max`) of all matches, each a different start. Returns how many. */
+size_t yara_regex_match_back_all(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
+                                 size_t len, size_t end, size_t *lens, size_t max, bool *oom);
 
 /* First start offset >= from where match_at succeeds: true with *match_start
  * and *match_len (what match_at reports there), false otherwise. One

@@ -177,6 +177,7 @@ struct vm {
     const struct yara_regex *re;
     const uint8_t *data;
     size_t len;
+    bool reverse;     /* position i reads data[len - 1 - i] */
     uint32_t *mark;   /* per pc: stamp of the list it was last added to */
     uint32_t stamp;
     uint32_t *stack;  /* DFS stack for add_thread */
@@ -185,24 +186,39 @@ struct vm {
     size_t ncur, nnxt;
 };
 
-static bool is_word(const struct vm *vm, size_t pos)
+static inline uint8_t byte_at(const struct vm *vm, size_t pos)
 {
-    if (pos >= vm->len)
+    return vm->reverse ? vm->data[vm->len - 1 - pos] : vm->data[pos];
+}
+
+/* Is the byte at original (left-to-right) offset `at` a word character? */
+static bool is_word_orig(const struct vm *vm, size_t at)
+{
+    if (at >= vm->len)
         return false;
-    uint8_t c = vm->data[pos];
+    uint8_t c = vm->data[at];
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 static bool check_assert(const struct vm *vm, uint8_t kind, size_t pos)
 {
-    bool before, after;
     switch (kind) {
     case YARA_REGEX_BOL: return pos == 0;
     case YARA_REGEX_EOL: return pos == vm->len;
-    default:
-        before = pos > 0 && is_word(vm, pos - 1);
-        after = is_word(vm, pos);
+    default: {
+        /* Word boundaries are judged in the data's own order. */
+        size_t at = vm->reverse ? vm->len - pos : pos;
+        bool before, after;
+        if (vm->re->flags & YARA_REGEX_WIDE_WORD) {
+            /* A wide character is a byte followed by 00. */
+            before = at >= 2 && vm->data[at - 1] == 0 && is_word_orig(vm, at - 2);
+            after = at + 1 < vm->len && vm->data[at + 1] == 0 && is_word_orig(vm, at);
+        } else {
+            before = at >= 1 && is_word_orig(vm, at - 1);
+            after = is_word_orig(vm, at);
+        }
         return kind == YARA_REGEX_WORDB ? before != after : before == after;
+    }
     }
 }
 
@@ -305,7 +321,7 @@ static bool vm_run(struct vm *vm, size_t from, bool anchored, size_t *mstart, si
                 break; /* lower-priority threads die */
             }
             if (pos < vm->len && pos - st < YARA_REGEX_SCAN_LIMIT &&
-                re_set_has(vm->re->sets.v[in->x].bits, vm->data[pos]))
+                re_set_has(vm->re->sets.v[in->x].bits, byte_at(vm, pos)))
                 add_thread(vm, vm->cur[i] + 1, pos + 1, st);
         }
         if (pos >= vm->len)
@@ -369,8 +385,25 @@ static bool scratch_fit(struct yara_regex_scratch *s, size_t n)
     return true;
 }
 
+static bool match_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data, size_t len,
+                       size_t start, bool reverse, size_t *match_len, bool *oom);
+
 bool yara_regex_match_at_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
                               size_t len, size_t start, size_t *match_len, bool *oom)
+{
+    return match_with(s, re, data, len, start, false, match_len, oom);
+}
+
+bool yara_regex_match_back_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
+                                size_t len, size_t end, size_t *match_len, bool *oom)
+{
+    if (end > len)
+        return false;
+    return match_with(s, re, data, len, len - end, true, match_len, oom);
+}
+
+static bool match_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data, size_t len,
+                       size_t start, bool reverse, size_t *match_len, bool *oom)
 {
     if (!re || start > len)
         return false;
@@ -384,7 +417,7 @@ bool yara_regex_match_at_with(struct yara_regex_scratch *s, const struct yara_re
         memset(s->mark, 0, s->cap * sizeof *s->mark);
         s->stamp = 1;
     }
-    struct vm vm = {.re = re, .data = data, .len = len, .mark = s->mark, .stamp = s->stamp + 1,
+    struct vm vm = {.re = re, .data = data, .len = len, .reverse = reverse, .mark = s->mark, .stamp = s->stamp + 1,
                     .stack = s->stack, .cur = s->cur, .nxt = s->nxt, .cur_st = s->cur_st, .nxt_st = s->nxt_st};
     size_t ms = 0, ml = 0;
     bool ok = vm_run(&vm, start, true, &ms, &ml);
@@ -396,6 +429,61 @@ bool yara_regex_match_at_with(struct yara_regex_scratch *s, const struct yara_re
     if (ok && match_len)
         *match_len = ml;
     return ok;
+}
+
+/* Anchored at `from`: every length at which some path reaches MATCH. */
+static size_t vm_run_all(struct vm *vm, size_t from, size_t *lens, size_t max)
+{
+    const struct re_inst *prog = vm->re->prog.v;
+    size_t n = 0;
+    vm->nnxt = 0;
+    add_thread(vm, 0, from, from);
+    swap_lists(vm);
+    for (size_t pos = from; vm->ncur > 0; pos++) {
+        bool matched_here = false;
+        for (size_t i = 0; i < vm->ncur; i++) {
+            const struct re_inst *in = &prog[vm->cur[i]];
+            size_t st = vm->cur_st[i];
+            if (in->op == RE_OP_MATCH) {
+                matched_here = true;
+                continue;
+            }
+            if (pos < vm->len && pos - st < YARA_REGEX_SCAN_LIMIT &&
+                re_set_has(vm->re->sets.v[in->x].bits, byte_at(vm, pos)))
+                add_thread(vm, vm->cur[i] + 1, pos + 1, st);
+        }
+        if (matched_here && n < max)
+            lens[n++] = pos - from;
+        if (pos >= vm->len)
+            break;
+        swap_lists(vm);
+    }
+    return n;
+}
+
+size_t yara_regex_match_back_all(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
+                                 size_t len, size_t end, size_t *lens, size_t max, bool *oom)
+{
+    if (!re || end > len)
+        return 0;
+    if (!scratch_fit(s, re->prog.n)) {
+        if (oom)
+            *oom = true;
+        return 0;
+    }
+    if (s->stamp > UINT32_MAX - (YARA_REGEX_SCAN_LIMIT + 2)) {
+        memset(s->mark, 0, s->cap * sizeof *s->mark);
+        s->stamp = 1;
+    }
+    struct vm vm = {.re = re, .data = data, .len = len, .reverse = true, .mark = s->mark, .stamp = s->stamp + 1,
+                    .stack = s->stack, .cur = s->cur, .nxt = s->nxt, .cur_st = s->cur_st, .nxt_st = s->nxt_st};
+    size_t n = vm_run_all(&vm, len - end, lens, max);
+    s->stamp = vm.stamp + 1;
+    if (s->stamp == 0) {
+        memset(s->mark, 0, s->cap * sizeof *s->mark);
+        s->stamp = 1;
+    }
+    return n;
 }
 
 bool yara_regex_match_at(const struct yara_regex *re, const uint8_t *data, size_t len,

@@ -543,3 +543,8 @@ size_t yara_regex_program_size(const struct yara_regex *re)
 {
     return re->prog.n;
 }
+
+unsigned yara_regex_flags(const struct yara_regex *re)
+{
+    return re ? re->flags : 0;
+}

@@ -145,6 +145,7 @@ enum ypattern_flags {
     YPF_NOCASE = 1,
     YPF_FULLWORD = 2,
     YPF_WIDE = 4,    /* fullword checks look at wide characters */
+    YPF_GREEDY = 8,  /* a later match at the same start replaces the earlier */
 };
 
 struct ypattern {
@@ -159,6 +160,10 @@ struct ypattern {
     uint32_t atom_len; /* 0: no atom (SCAN_ALL) */
     uint32_t pre_min, pre_max; /* distance from match start to atom start */
     struct yara_regex *re;     /* REGEX, SCAN_ALL (shared by variants; owned by the string) */
+    /* REGEX with a positioned atom, split there as YARA does: fwd matches
+     * from the atom on; pre (NULL when the atom starts the expression) is the
+     * part before it, written reversed, matched backwards from the atom. */
+    struct yara_regex *pre_re, *fwd_re;
     uint32_t group;    /* candidate-start bookkeeping slot (see yscan) */
 };
 

@@ -30,8 +30,9 @@ int yscan_init(struct yscan *y, const struct yrules *r)
     y->rule_state = calloc(nr, 1);
     y->vars = calloc(nv, sizeof *y->vars);
     y->rx = yara_regex_scratch_new();
+    y->back = malloc((YARA_REGEX_SCAN_LIMIT + 1) * sizeof *y->back);
     y->capped_string = YRULES_NONE;
-    if (!y->lists || !y->group_next || !y->group_stamp || !y->rule_state || !y->vars || !y->rx) {
+    if (!y->back || !y->lists || !y->group_next || !y->group_stamp || !y->rule_state || !y->vars || !y->rx) {
         yscan_free(y);
         return util_error(ASSAY_ENOMEM, "out of memory");
     }
@@ -49,6 +50,7 @@ void yscan_free(struct yscan *y)
     free(y->rule_state);
     free(y->vars);
     yara_regex_scratch_free(y->rx);
+    free(y->back);
     yobj_arena_free(&y->arena);
     memset(y, 0, sizeof *y);
 }
@@ -99,14 +101,17 @@ static struct ymatch_list *list_of(struct yscan *y, uint32_t s)
 }
 
 /* Insert keeping offsets sorted and unique; hits come nearly in order. */
-static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length, uint8_t key)
+static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length, uint8_t key, bool replace)
 {
     struct ymatch_list *l = list_of(y, s);
     size_t at = l->n;
     while (at > 0 && l->v[at - 1].offset > offset)
         at--;
-    if (at > 0 && l->v[at - 1].offset == offset)
+    if (at > 0 && l->v[at - 1].offset == offset) {
+        if (replace)
+            l->v[at - 1].length = length > UINT32_MAX ? UINT32_MAX : (uint32_t)length;
         return;
+    }
     if (l->n >= y->max_matches) {
         if (!l->capped && y->capped_string == YRULES_NONE)
             y->capped_string = s;
@@ -181,10 +186,10 @@ static void confirm_literal(struct yscan *y, const struct ypattern *p, uint64_t 
         return;
     if ((p->flags & YPF_FULLWORD) && !fullword_ok(y, start, p->lit_len, p->flags & YPF_WIDE))
         return;
-    record(y, p->string, start, p->lit_len, p->xor_key);
+    record(y, p->string, start, p->lit_len, p->xor_key, false);
 }
 
-static void try_start(struct yscan *y, const struct ypattern *p, uint64_t s)
+static void try_start(struct yscan *y, const struct ypattern *p, uint64_t s, bool allow_empty)
 {
     size_t mlen;
     bool oom = false;
@@ -193,15 +198,45 @@ static void try_start(struct yscan *y, const struct ypattern *p, uint64_t s)
             y->error = ASSAY_ENOMEM;
         return;
     }
-    if (mlen == 0)
+    if (mlen == 0 && !allow_empty)
         return;
     if ((p->flags & YPF_FULLWORD) && !fullword_ok(y, s, mlen, p->flags & YPF_WIDE))
         return;
-    record(y, p->string, s, mlen, 0);
+    record(y, p->string, s, mlen, 0, p->flags & YPF_GREEDY);
+}
+
+/* YARA's way for an atom at a known place in the expression: match forward
+ * from the atom, backward from it for the part before, one match per hit. */
+static void confirm_split(struct yscan *y, const struct ypattern *p, uint64_t atom_start)
+{
+    size_t flen, nback = 1;
+    bool oom = false;
+    if (!yara_regex_match_at_with(y->rx, p->fwd_re, y->data, y->len, atom_start, &flen, &oom)) {
+        if (oom)
+            y->error = ASSAY_ENOMEM;
+        return;
+    }
+    /* Every start the part before the atom allows is a match (YARA). */
+    y->back[0] = 0;
+    if (p->pre_re)
+        nback = yara_regex_match_back_all(y->rx, p->pre_re, y->data, y->len, atom_start, y->back,
+                                          YARA_REGEX_SCAN_LIMIT + 1, &oom);
+    if (oom)
+        y->error = ASSAY_ENOMEM;
+    for (size_t i = 0; i < nback && !y->error && !string_done(y, p->string); i++) {
+        uint64_t start = atom_start - y->back[i], len = y->back[i] + flen;
+        if (len == 0 || ((p->flags & YPF_FULLWORD) && !fullword_ok(y, start, len, p->flags & YPF_WIDE)))
+            continue;
+        record(y, p->string, start, len, 0, p->flags & YPF_GREEDY);
+    }
 }
 
 static void confirm_regex(struct yscan *y, const struct ypattern *p, uint64_t atom_start)
 {
+    if (p->fwd_re) {
+        confirm_split(y, p, atom_start);
+        return;
+    }
     uint64_t lo = atom_start > p->pre_max ? atom_start - p->pre_max : 0;
     if (atom_start < p->pre_min)
         return;
@@ -213,7 +248,7 @@ static void confirm_regex(struct yscan *y, const struct ypattern *p, uint64_t at
     if (lo < y->group_next[p->group])
         lo = y->group_next[p->group];
     for (uint64_t s = lo; s <= hi && !y->error && !string_done(y, p->string); s++)
-        try_start(y, p, s);
+        try_start(y, p, s, false);
     if (hi + 1 > y->group_next[p->group])
         y->group_next[p->group] = hi + 1;
 }
@@ -238,7 +273,7 @@ int yscan_finish_strings(struct yscan *y)
         if (p->kind != YP_SCAN_ALL)
             continue;
         for (uint64_t s = 0; s < y->len && !y->error && !string_done(y, p->string); s++)
-            try_start(y, p, s);
+            try_start(y, p, s, true);
     }
     return y->error;
 }

@@ -44,6 +44,7 @@ struct yscan {
     void *module_state[YRULES_MAX_MODULES];
     uint32_t modules_loaded;    /* bit per slot */
     struct yara_regex_scratch *rx;
+    size_t *back;               /* backward match lengths of one atom hit */
     /* the current object */
     const uint8_t *data;
     size_t len;

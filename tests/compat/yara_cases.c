@@ -442,9 +442,10 @@ static bool literal_of_a(const char *rule, size_t n, uint8_t **out, size_t *out_
     return false;
 }
 
-/* YARA's "first match of $a": the match with the lowest offset. Passes when
- * one of the $a matches at that offset covers exactly `cap`. Evidence bytes
- * may be capped: the length must equal, and the bytes shown must agree. */
+/* YARA's own harness passes a capture case when some match of $a covers
+ * exactly `cap` (two cases of cases.json expect "abc" and "bc" from the same
+ * rule and data: both matches exist). Evidence bytes may be capped: the
+ * length must equal, and the bytes shown must agree. */
 static bool check_capture(const struct scan_state *s, const uint8_t *cap, size_t cap_len,
                           struct result *r)
 {
@@ -459,9 +460,7 @@ static bool check_capture(const struct scan_state *s, const uint8_t *cap, size_t
     const struct ev_copy *first = NULL;
     for (size_t i = 0; i < s->n_a_ev; i++) {
         const struct ev_copy *e = &s->a_ev[i];
-        if (e->offset != lowest)
-            continue;
-        if (!first)
+        if (!first && e->offset == lowest)
             first = e;
         if (e->length != cap_len)
             continue;

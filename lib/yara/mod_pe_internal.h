@@ -1,0 +1,308 @@
+/* mod_pe_internal.h — what mod_pe_schema.c, mod_pe.c and mod_pe_funcs.c
+ * share: the index of every member in the pe module's schema (the value
+ * tree of a struct holds its members in declaration order, so a member is
+ * reached as `&obj->members[INDEX]` without a name lookup), the constants,
+ * and the overload tables of the functions. */
+#ifndef ASSAY_YARA_MOD_PE_INTERNAL_H
+#define ASSAY_YARA_MOD_PE_INTERNAL_H
+
+#include "object.h"
+
+/* The module's integer constants, in YARA's declaration order. */
+#define PE_CONSTANTS(X) \
+    /* pe.machine */ \
+    X(MACHINE_UNKNOWN, 0x0) X(MACHINE_AM33, 0x1d3) X(MACHINE_AMD64, 0x8664) X(MACHINE_ARM, 0x1c0) \
+    X(MACHINE_ARMNT, 0x1c4) X(MACHINE_ARM64, 0xaa64) X(MACHINE_EBC, 0xebc) X(MACHINE_I386, 0x14c) \
+    X(MACHINE_IA64, 0x200) X(MACHINE_M32R, 0x9041) X(MACHINE_MIPS16, 0x266) \
+    X(MACHINE_MIPSFPU, 0x366) X(MACHINE_MIPSFPU16, 0x466) X(MACHINE_POWERPC, 0x1f0) \
+    X(MACHINE_POWERPCFP, 0x1f1) X(MACHINE_R4000, 0x166) X(MACHINE_SH3, 0x1a2) \
+    X(MACHINE_SH3DSP, 0x1a3) X(MACHINE_SH4, 0x1a6) X(MACHINE_SH5, 0x1a8) X(MACHINE_THUMB, 0x1c2) \
+    X(MACHINE_WCEMIPSV2, 0x169) X(MACHINE_TARGET_HOST, 0x1) X(MACHINE_R3000, 0x162) \
+    X(MACHINE_R10000, 0x168) X(MACHINE_ALPHA, 0x184) X(MACHINE_SH3E, 0x1a4) \
+    X(MACHINE_ALPHA64, 0x284) X(MACHINE_AXP64, 0x284) X(MACHINE_TRICORE, 0x520) \
+    X(MACHINE_CEF, 0xcef) X(MACHINE_CEE, 0xc0ee) \
+    /* pe.subsystem */ \
+    X(SUBSYSTEM_UNKNOWN, 0x0) X(SUBSYSTEM_NATIVE, 0x1) X(SUBSYSTEM_WINDOWS_GUI, 0x2) \
+    X(SUBSYSTEM_WINDOWS_CUI, 0x3) X(SUBSYSTEM_OS2_CUI, 0x5) X(SUBSYSTEM_POSIX_CUI, 0x7) \
+    X(SUBSYSTEM_NATIVE_WINDOWS, 0x8) X(SUBSYSTEM_WINDOWS_CE_GUI, 0x9) \
+    X(SUBSYSTEM_EFI_APPLICATION, 0xa) X(SUBSYSTEM_EFI_BOOT_SERVICE_DRIVER, 0xb) \
+    X(SUBSYSTEM_EFI_RUNTIME_DRIVER, 0xc) X(SUBSYSTEM_EFI_ROM_IMAGE, 0xd) X(SUBSYSTEM_XBOX, 0xe) \
+    X(SUBSYSTEM_WINDOWS_BOOT_APPLICATION, 0x10) \
+    /* pe.dll_characteristics */ \
+    X(HIGH_ENTROPY_VA, 0x20) X(DYNAMIC_BASE, 0x40) X(FORCE_INTEGRITY, 0x80) X(NX_COMPAT, 0x100) \
+    X(NO_ISOLATION, 0x200) X(NO_SEH, 0x400) X(NO_BIND, 0x800) X(APPCONTAINER, 0x1000) \
+    X(WDM_DRIVER, 0x2000) X(GUARD_CF, 0x4000) X(TERMINAL_SERVER_AWARE, 0x8000) \
+    /* pe.characteristics */ \
+    X(RELOCS_STRIPPED, 0x1) X(EXECUTABLE_IMAGE, 0x2) X(LINE_NUMS_STRIPPED, 0x4) \
+    X(LOCAL_SYMS_STRIPPED, 0x8) X(AGGRESIVE_WS_TRIM, 0x10) X(LARGE_ADDRESS_AWARE, 0x20) \
+    X(BYTES_REVERSED_LO, 0x80) X(MACHINE_32BIT, 0x100) X(DEBUG_STRIPPED, 0x200) \
+    X(REMOVABLE_RUN_FROM_SWAP, 0x400) X(NET_RUN_FROM_SWAP, 0x800) X(SYSTEM, 0x1000) X(DLL, 0x2000) \
+    X(UP_SYSTEM_ONLY, 0x4000) X(BYTES_REVERSED_HI, 0x8000) \
+    /* indices of pe.data_directories */ \
+    X(IMAGE_DIRECTORY_ENTRY_EXPORT, 0x0) X(IMAGE_DIRECTORY_ENTRY_IMPORT, 0x1) \
+    X(IMAGE_DIRECTORY_ENTRY_RESOURCE, 0x2) X(IMAGE_DIRECTORY_ENTRY_EXCEPTION, 0x3) \
+    X(IMAGE_DIRECTORY_ENTRY_SECURITY, 0x4) X(IMAGE_DIRECTORY_ENTRY_BASERELOC, 0x5) \
+    X(IMAGE_DIRECTORY_ENTRY_DEBUG, 0x6) X(IMAGE_DIRECTORY_ENTRY_ARCHITECTURE, 0x7) \
+    X(IMAGE_DIRECTORY_ENTRY_COPYRIGHT, 0x7) X(IMAGE_DIRECTORY_ENTRY_GLOBALPTR, 0x8) \
+    X(IMAGE_DIRECTORY_ENTRY_TLS, 0x9) X(IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG, 0xa) \
+    X(IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT, 0xb) X(IMAGE_DIRECTORY_ENTRY_IAT, 0xc) \
+    X(IMAGE_DIRECTORY_ENTRY_DELAY_IMPORT, 0xd) X(IMAGE_DIRECTORY_ENTRY_COM_DESCRIPTOR, 0xe) \
+    /* pe.opthdr_magic */ \
+    X(IMAGE_NT_OPTIONAL_HDR32_MAGIC, 0x10b) X(IMAGE_NT_OPTIONAL_HDR64_MAGIC, 0x20b) \
+    X(IMAGE_ROM_OPTIONAL_HDR_MAGIC, 0x107) \
+    /* pe.sections[].characteristics */ \
+    X(SECTION_NO_PAD, 0x8) X(SECTION_CNT_CODE, 0x20) X(SECTION_CNT_INITIALIZED_DATA, 0x40) \
+    X(SECTION_CNT_UNINITIALIZED_DATA, 0x80) X(SECTION_LNK_OTHER, 0x100) X(SECTION_LNK_INFO, 0x200) \
+    X(SECTION_LNK_REMOVE, 0x800) X(SECTION_LNK_COMDAT, 0x1000) X(SECTION_NO_DEFER_SPEC_EXC, 0x4000) \
+    X(SECTION_GPREL, 0x8000) X(SECTION_MEM_FARDATA, 0x8000) X(SECTION_MEM_PURGEABLE, 0x20000) \
+    X(SECTION_MEM_16BIT, 0x20000) X(SECTION_MEM_LOCKED, 0x40000) X(SECTION_MEM_PRELOAD, 0x80000) \
+    X(SECTION_ALIGN_1BYTES, 0x100000) X(SECTION_ALIGN_2BYTES, 0x200000) \
+    X(SECTION_ALIGN_4BYTES, 0x300000) X(SECTION_ALIGN_8BYTES, 0x400000) \
+    X(SECTION_ALIGN_16BYTES, 0x500000) X(SECTION_ALIGN_32BYTES, 0x600000) \
+    X(SECTION_ALIGN_64BYTES, 0x700000) X(SECTION_ALIGN_128BYTES, 0x800000) \
+    X(SECTION_ALIGN_256BYTES, 0x900000) X(SECTION_ALIGN_512BYTES, 0xa00000) \
+    X(SECTION_ALIGN_1024BYTES, 0xb00000) X(SECTION_ALIGN_2048BYTES, 0xc00000) \
+    X(SECTION_ALIGN_4096BYTES, 0xd00000) X(SECTION_ALIGN_8192BYTES, 0xe00000) \
+    X(SECTION_ALIGN_MASK, 0xf00000) X(SECTION_LNK_NRELOC_OVFL, 0x1000000) \
+    X(SECTION_MEM_DISCARDABLE, 0x2000000) X(SECTION_MEM_NOT_CACHED, 0x4000000) \
+    X(SECTION_MEM_NOT_PAGED, 0x8000000) X(SECTION_MEM_SHARED, 0x10000000) \
+    X(SECTION_MEM_EXECUTE, 0x20000000) X(SECTION_MEM_READ, 0x40000000) \
+    X(SECTION_MEM_WRITE, 0x80000000) X(SECTION_SCALE_INDEX, 0x1) \
+    /* pe.resources[].type */ \
+    X(RESOURCE_TYPE_CURSOR, 0x1) X(RESOURCE_TYPE_BITMAP, 0x2) X(RESOURCE_TYPE_ICON, 0x3) \
+    X(RESOURCE_TYPE_MENU, 0x4) X(RESOURCE_TYPE_DIALOG, 0x5) X(RESOURCE_TYPE_STRING, 0x6) \
+    X(RESOURCE_TYPE_FONTDIR, 0x7) X(RESOURCE_TYPE_FONT, 0x8) X(RESOURCE_TYPE_ACCELERATOR, 0x9) \
+    X(RESOURCE_TYPE_RCDATA, 0xa) X(RESOURCE_TYPE_MESSAGETABLE, 0xb) \
+    X(RESOURCE_TYPE_GROUP_CURSOR, 0xc) X(RESOURCE_TYPE_GROUP_ICON, 0xe) \
+    X(RESOURCE_TYPE_VERSION, 0x10) X(RESOURCE_TYPE_DLGINCLUDE, 0x11) \
+    X(RESOURCE_TYPE_PLUGPLAY, 0x13) X(RESOURCE_TYPE_VXD, 0x14) X(RESOURCE_TYPE_ANICURSOR, 0x15) \
+    X(RESOURCE_TYPE_ANIICON, 0x16) X(RESOURCE_TYPE_HTML, 0x17) X(RESOURCE_TYPE_MANIFEST, 0x18) \
+    /* debug directory types */ \
+    X(IMAGE_DEBUG_TYPE_UNKNOWN, 0x0) X(IMAGE_DEBUG_TYPE_COFF, 0x1) \
+    X(IMAGE_DEBUG_TYPE_CODEVIEW, 0x2) X(IMAGE_DEBUG_TYPE_FPO, 0x3) X(IMAGE_DEBUG_TYPE_MISC, 0x4) \
+    X(IMAGE_DEBUG_TYPE_EXCEPTION, 0x5) X(IMAGE_DEBUG_TYPE_FIXUP, 0x6) \
+    X(IMAGE_DEBUG_TYPE_OMAP_TO_SRC, 0x7) X(IMAGE_DEBUG_TYPE_OMAP_FROM_SRC, 0x8) \
+    X(IMAGE_DEBUG_TYPE_BORLAND, 0x9) X(IMAGE_DEBUG_TYPE_RESERVED10, 0xa) \
+    X(IMAGE_DEBUG_TYPE_CLSID, 0xb) X(IMAGE_DEBUG_TYPE_VC_FEATURE, 0xc) \
+    X(IMAGE_DEBUG_TYPE_POGO, 0xd) X(IMAGE_DEBUG_TYPE_ILTCG, 0xe) X(IMAGE_DEBUG_TYPE_MPX, 0xf) \
+    X(IMAGE_DEBUG_TYPE_REPRO, 0x10) \
+    /* flags of pe.imports(flags, ...) */ \
+    X(IMPORT_DELAYED, 0x2) X(IMPORT_STANDARD, 0x1) X(IMPORT_ANY, -1) \
+
+/* Members of `pe`: the constants first, then the fields and functions. */
+enum pe_member {
+#define PE_CONST_INDEX(name, value) PE_C_##name,
+    PE_CONSTANTS(PE_CONST_INDEX)
+#undef PE_CONST_INDEX
+    PE_NCONSTANTS,
+    PE_IS_PE = PE_NCONSTANTS,
+    PE_MACHINE,
+    PE_NUMBER_OF_SECTIONS,
+    PE_TIMESTAMP,
+    PE_POINTER_TO_SYMBOL_TABLE,
+    PE_NUMBER_OF_SYMBOLS,
+    PE_SIZE_OF_OPTIONAL_HEADER,
+    PE_CHARACTERISTICS,
+    PE_ENTRY_POINT,
+    PE_ENTRY_POINT_RAW,
+    PE_IMAGE_BASE,
+    PE_NUMBER_OF_RVA_AND_SIZES,
+    PE_NUMBER_OF_VERSION_INFOS,
+    PE_VERSION_INFO,
+    PE_VERSION_INFO_LIST,
+    PE_OPTHDR_MAGIC,
+    PE_SIZE_OF_CODE,
+    PE_SIZE_OF_INITIALIZED_DATA,
+    PE_SIZE_OF_UNINITIALIZED_DATA,
+    PE_BASE_OF_CODE,
+    PE_BASE_OF_DATA,
+    PE_SECTION_ALIGNMENT,
+    PE_FILE_ALIGNMENT,
+    PE_LINKER_VERSION,
+    PE_OS_VERSION,
+    PE_IMAGE_VERSION,
+    PE_SUBSYSTEM_VERSION,
+    PE_WIN32_VERSION_VALUE,
+    PE_SIZE_OF_IMAGE,
+    PE_SIZE_OF_HEADERS,
+    PE_CHECKSUM,
+    PE_CALCULATE_CHECKSUM,
+    PE_SUBSYSTEM,
+    PE_DLL_CHARACTERISTICS,
+    PE_SIZE_OF_STACK_RESERVE,
+    PE_SIZE_OF_STACK_COMMIT,
+    PE_SIZE_OF_HEAP_RESERVE,
+    PE_SIZE_OF_HEAP_COMMIT,
+    PE_LOADER_FLAGS,
+    PE_DATA_DIRECTORIES,
+    PE_SECTIONS,
+    PE_OVERLAY,
+    PE_RICH_SIGNATURE,
+    PE_EXPORTS,
+    PE_EXPORTS_INDEX,
+    PE_NUMBER_OF_EXPORTS,
+    PE_DLL_NAME,
+    PE_EXPORT_TIMESTAMP,
+    PE_EXPORT_DETAILS,
+    PE_NUMBER_OF_IMPORTS,
+    PE_NUMBER_OF_IMPORTED_FUNCTIONS,
+    PE_NUMBER_OF_DELAYED_IMPORTS,
+    PE_NUMBER_OF_DELAYED_IMPORTED_FUNCTIONS,
+    PE_IMPORTS,
+    PE_IMPORT_DETAILS,
+    PE_DELAYED_IMPORT_DETAILS,
+    PE_IMPORT_RVA,
+    PE_DELAYED_IMPORT_RVA,
+    PE_LOCALE,
+    PE_LANGUAGE,
+    PE_IMPHASH,
+    PE_SECTION_INDEX,
+    PE_IS_DLL,
+    PE_IS_32BIT,
+    PE_IS_64BIT,
+    PE_RVA_TO_OFFSET,
+    PE_RESOURCE_TIMESTAMP,
+    PE_RESOURCE_VERSION,
+    PE_RESOURCES,
+    PE_NUMBER_OF_RESOURCES,
+    PE_PDB_PATH,
+    PE_IS_SIGNED,
+    PE_NUMBER_OF_SIGNATURES,
+    PE_SIGNATURES,
+    PE_NMEMBERS
+};
+
+/* linker_version, os_version, image_version, subsystem_version, resource_version */
+enum pe_version_member { PE_VER_MAJOR, PE_VER_MINOR, PE_VER_N };
+
+enum pe_key_value_member { PE_KV_KEY, PE_KV_VALUE, PE_KV_N };             /* version_info_list[] */
+enum pe_directory_member { PE_DIR_VIRTUAL_ADDRESS, PE_DIR_SIZE, PE_DIR_N }; /* data_directories[] */
+enum pe_overlay_member { PE_OVL_OFFSET, PE_OVL_SIZE, PE_OVL_N };
+
+enum pe_section_member {
+    PE_SEC_NAME,
+    PE_SEC_FULL_NAME,
+    PE_SEC_CHARACTERISTICS,
+    PE_SEC_VIRTUAL_ADDRESS,
+    PE_SEC_VIRTUAL_SIZE,
+    PE_SEC_RAW_DATA_OFFSET,
+    PE_SEC_RAW_DATA_SIZE,
+    PE_SEC_POINTER_TO_RELOCATIONS,
+    PE_SEC_POINTER_TO_LINE_NUMBERS,
+    PE_SEC_NUMBER_OF_RELOCATIONS,
+    PE_SEC_NUMBER_OF_LINE_NUMBERS,
+    PE_SEC_N
+};
+
+enum pe_rich_member {
+    PE_RICH_OFFSET,
+    PE_RICH_LENGTH,
+    PE_RICH_KEY,
+    PE_RICH_RAW_DATA,
+    PE_RICH_CLEAR_DATA,
+    PE_RICH_VERSION_DATA,
+    PE_RICH_VERSION,
+    PE_RICH_TOOLID,
+    PE_RICH_N
+};
+
+enum pe_export_member {
+    PE_EXP_OFFSET,
+    PE_EXP_NAME,
+    PE_EXP_FORWARD_NAME,
+    PE_EXP_ORDINAL,
+    PE_EXP_RVA,
+    PE_EXP_N
+};
+
+/* import_details[] and delayed_import_details[] */
+enum pe_import_member { PE_IMP_LIBRARY_NAME, PE_IMP_NUMBER_OF_FUNCTIONS, PE_IMP_FUNCTIONS, PE_IMP_N };
+enum pe_function_member { PE_FN_NAME, PE_FN_ORDINAL, PE_FN_RVA, PE_FN_N };
+
+enum pe_resource_member {
+    PE_RES_RVA,
+    PE_RES_OFFSET,
+    PE_RES_LENGTH,
+    PE_RES_TYPE,
+    PE_RES_ID,
+    PE_RES_LANGUAGE,
+    PE_RES_TYPE_STRING,
+    PE_RES_NAME_STRING,
+    PE_RES_LANGUAGE_STRING,
+    PE_RES_N
+};
+
+/* An X.509 certificate: signatures[].certificates[], the chains. */
+enum pe_cert_member {
+    PE_CERT_THUMBPRINT,
+    PE_CERT_ISSUER,
+    PE_CERT_SUBJECT,
+    PE_CERT_VERSION,
+    PE_CERT_ALGORITHM,
+    PE_CERT_ALGORITHM_OID,
+    PE_CERT_SERIAL,
+    PE_CERT_NOT_BEFORE,
+    PE_CERT_NOT_AFTER,
+    PE_CERT_N
+};
+
+enum pe_signer_member {
+    PE_SIGNER_PROGRAM_NAME,
+    PE_SIGNER_DIGEST,
+    PE_SIGNER_DIGEST_ALG,
+    PE_SIGNER_LENGTH_OF_CHAIN,
+    PE_SIGNER_CHAIN,
+    PE_SIGNER_N
+};
+
+enum pe_countersig_member {
+    PE_CS_VERIFIED,
+    PE_CS_SIGN_TIME,
+    PE_CS_DIGEST,
+    PE_CS_DIGEST_ALG,
+    PE_CS_LENGTH_OF_CHAIN,
+    PE_CS_CHAIN,
+    PE_CS_N
+};
+
+/* signatures[]: the signing certificate's fields first (as pe_cert_member),
+ * then the signature's own. */
+enum pe_signature_member {
+    PE_SIG_VERIFIED = PE_CERT_N,
+    PE_SIG_DIGEST_ALG,
+    PE_SIG_DIGEST,
+    PE_SIG_FILE_DIGEST,
+    PE_SIG_NUMBER_OF_CERTIFICATES,
+    PE_SIG_CERTIFICATES,
+    PE_SIG_SIGNER_INFO,
+    PE_SIG_NUMBER_OF_COUNTERSIGNATURES,
+    PE_SIG_COUNTERSIGNATURES,
+    PE_SIG_VALID_ON,
+    PE_SIG_N
+};
+
+/* The module's schema (mod_pe_schema.c); pe_signature_members is the
+ * element of pe.signatures (valid_on() checks its `self` against it). */
+extern const struct yobj_decl pe_module_decl;
+extern const struct yobj_decl pe_signature_members[];
+
+/* Overload tables of the functions (mod_pe_funcs.c). */
+extern const struct yobj_overload pe_o_calculate_checksum[];
+extern const struct yobj_overload pe_o_rich_version[];
+extern const struct yobj_overload pe_o_rich_toolid[];
+extern const struct yobj_overload pe_o_exports[];
+extern const struct yobj_overload pe_o_exports_index[];
+extern const struct yobj_overload pe_o_imports[];
+extern const struct yobj_overload pe_o_import_rva[];
+extern const struct yobj_overload pe_o_delayed_import_rva[];
+extern const struct yobj_overload pe_o_locale[];
+extern const struct yobj_overload pe_o_language[];
+extern const struct yobj_overload pe_o_imphash[];
+extern const struct yobj_overload pe_o_section_index[];
+extern const struct yobj_overload pe_o_is_dll[];
+extern const struct yobj_overload pe_o_is_32bit[];
+extern const struct yobj_overload pe_o_is_64bit[];
+extern const struct yobj_overload pe_o_rva_to_offset[];
+extern const struct yobj_overload pe_o_valid_on[];
+
+#endif
