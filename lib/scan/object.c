@@ -173,6 +173,7 @@ int scan_object(struct scan_worker *w, const char *path, const uint8_t *data, si
     atomic_fetch_add(&run->files, 1);
     atomic_fetch_add(&run->bytes, len);
     unsigned flags = (run->opt->always_sha256 ? ENGINE_WANT_SHA256 : 0) | (depth == 0 && w->file_backed ? ENGINE_FILE_BACKED : 0);
+    w->current_path = path;
     int rc = engine_scan_object(run->engine, &w->scratch, path, data, len, flags, &w->result);
     if (rc != ASSAY_OK) {
         scan_problem(run, path, rc, "%s", assay_last_error());

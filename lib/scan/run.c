@@ -8,6 +8,7 @@
 #include "../engine/db.h"
 #include "../util/error.h"
 #include "scan.h"
+#include "../yara/yscan.h"
 
 #define QUEUE_CAPACITY 4096
 #define MAX_THREADS 256
@@ -68,6 +69,22 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* console.log() of a YARA rule: to the caller's message callback. */
+static void worker_log(void *user, const char *text, size_t n)
+{
+    struct scan_worker *w = user;
+    struct scan_run *run = w->run;
+    if (!run->cb || !run->cb->message)
+        return;
+    char *copy = strndup(text, n);
+    if (!copy)
+        return;
+    pthread_mutex_lock(&run->report_lock);
+    run->cb->message(run->cb->user, w->current_path ? w->current_path : "", copy);
+    pthread_mutex_unlock(&run->report_lock);
+    free(copy);
+}
+
 static int worker_init(struct scan_worker *w, struct scan_run *run)
 {
     memset(w, 0, sizeof *w);
@@ -76,6 +93,10 @@ static int worker_init(struct scan_worker *w, struct scan_run *run)
     w->scratch.yara_max_matches = run->opt->max_string_matches;
     w->scratch.yara_fast = run->opt->fast_mode;
     w->scratch.yara_nonmatching = run->opt->report_nonmatching;
+    if (w->scratch.yara) {
+        w->scratch.yara->log = worker_log;
+        w->scratch.yara->log_user = w;
+    }
     return rc;
 }
 

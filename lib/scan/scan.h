@@ -34,6 +34,7 @@ struct scan_worker {
     struct engine_result result;
     uint64_t top_extracted;        /* bytes extracted from the current top-level file */
     bool file_backed;              /* the current top-level object is a file mapping */
+    const char *current_path;      /* the object being scanned (console messages name it) */
 };
 
 /* Report a problem for `path` (thread-safe; counts an error). */

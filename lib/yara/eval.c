@@ -105,7 +105,7 @@ static struct yval call(struct yscan *y, const struct ynode *nd)
                                         .regex = N(y, K(y, nd, i))->re};
     }
     struct yobj_call c = {.module_state = y->module_state[nd->mod], .self = self, .data = y->data, .len = y->len,
-                          .arena = &y->arena};
+                          .arena = &y->arena, .log = y->log, .log_user = y->log_user};
     struct yobj_result out = {.type = nd->fn->result};
     nd->fn->fn(&c, args, &out);
     if (!out.defined)

@@ -10,6 +10,8 @@ static const struct yara_module *const modules[] = {
     &yara_module_pe,
     &yara_module_elf,
     &yara_module_time,
+    &yara_module_console,
+    &yara_module_cuckoo,
 };
 
 const struct yara_module *yara_module_find(const char *name)

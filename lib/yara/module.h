@@ -26,5 +26,7 @@ extern const struct yara_module yara_module_string;
 extern const struct yara_module yara_module_pe;
 extern const struct yara_module yara_module_elf;
 extern const struct yara_module yara_module_time;
+extern const struct yara_module yara_module_console;
+extern const struct yara_module yara_module_cuckoo;
 
 #endif

@@ -102,6 +102,9 @@ struct yobj_call {
     const uint8_t *data;     /* the scanned object */
     size_t len;
     struct yobj_arena *arena;/* for results that need memory */
+    /* console output for the scanned object (may be NULL) */
+    void (*log)(void *user, const char *text, size_t n);
+    void *log_user;
 };
 
 /* A fresh, all-undefined value tree for declaration `d` (structs get their

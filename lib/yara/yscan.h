@@ -56,7 +56,7 @@ struct yscan {
     uint32_t capped_string;     /* one string that hit max_matches (YRULES_NONE: none) */
     int error;                  /* ASSAY_ENOMEM while matching */
     /* console.log output of the current object */
-    void (*log)(void *user, const char *text);
+    void (*log)(void *user, const char *text, size_t n);
     void *log_user;
 };
 
