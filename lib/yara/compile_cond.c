@@ -307,7 +307,8 @@ static int ident(struct cc *c, const struct yara_expr *e, uint32_t *out)
         return rc;
     }
     const struct yrule *rule = &c->r->rules.v[c->rule];
-    for (uint32_t i = c->rule; i-- > 0;) {
+    bool maybe_rule = yrules_may_have_rule(c->r, rule->ns_index, e->name);
+    for (uint32_t i = maybe_rule ? c->rule : 0; i-- > 0;) {
         const struct yrule *other = &c->r->rules.v[i];
         if (other->ns_index == rule->ns_index && strcmp(other->ast->name, e->name) == 0) {
             rc = new_node(c, YN_RULE, YV_INT, out);

@@ -335,19 +335,37 @@ static int compile_text(struct yrules *r, uint32_t string, const struct yara_str
 
 /* ---- regular expressions and hex strings ------------------------------------ */
 
-static int emit_set(struct util_buf *out, const uint8_t set[32])
+static int emit_byte(struct util_buf *out, uint8_t c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char t[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+    return util_buf_append(out, t, 4);
+}
+
+/* Members of a 256-bit set, and the highest one (-1 when empty). */
+static unsigned set_count(const uint8_t set[32], int *last)
 {
     unsigned count = 0;
-    int last = -1;
-    for (unsigned c = 0; c < 256; c++)
-        if ((set[c >> 3] >> (c & 7)) & 1) {
-            count++;
-            last = (int)c;
+    *last = -1;
+    for (int w = 0; w < 4; w++) {
+        uint64_t word;
+        memcpy(&word, set + 8 * w, 8);
+        if (word) {
+            count += (unsigned)__builtin_popcountll(word);
+            *last = 64 * w + 63 - __builtin_clzll(word);
         }
+    }
+    return count;
+}
+
+static int emit_set(struct util_buf *out, const uint8_t set[32])
+{
+    int last;
+    unsigned count = set_count(set, &last);
     if (count == 256)
         return util_buf_printf(out, "[\\x00-\\xff]");
     if (count == 1)
-        return util_buf_printf(out, "\\x%02x", (unsigned)last);
+        return emit_byte(out, (uint8_t)last);
     int rc = util_buf_printf(out, "[");
     for (unsigned c = 0; c < 256 && rc == 0;) {
         if (!((set[c >> 3] >> (c & 7)) & 1)) {
@@ -369,6 +387,8 @@ static int hex_token_regex(const struct yara_hex_token *t, struct util_buf *out)
 {
     switch (t->kind) {
     case YARA_HEX_BYTE: {
+        if (t->mask == 0xff && !t->negated)
+            return emit_byte(out, t->value);
         uint8_t set[32] = {0};
         for (unsigned c = 0; c < 256; c++)
             if ((((uint8_t)c & t->mask) == t->value) != t->negated)
@@ -502,6 +522,9 @@ static void node_span(const struct yara_regex_node *nodes, uint32_t idx, uint64_
 /* A class that is one byte, or one letter in both cases. */
 static bool fixed_byte(const uint8_t set[32], uint8_t *c, bool *nocase)
 {
+    int highest;
+    if (set_count(set, &highest) > 2)
+        return false;
     int first = -1, count = 0;
     for (unsigned b = 0; b < 256; b++)
         if ((set[b >> 3] >> (b & 7)) & 1) {

@@ -57,6 +57,7 @@ void yrules_free(struct yrules *r)
     util_vec_free(&r->externals);
     util_vec_free(&r->regexes);
     util_buf_free(&r->bytes);
+    util_idset_free(&r->rule_names);
     memset(r, 0, sizeof *r);
 }
 
@@ -138,6 +139,21 @@ static int namespace_index(struct yrules *r, const char *name, uint32_t *out)
     return ASSAY_OK;
 }
 
+/* ---- rule names -------------------------------------------------------------- */
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+bool yrules_may_have_rule(const struct yrules *r, uint32_t ns, const char *name)
+{
+    return util_idset_has(&r->rule_names, ns, name_hash(name));
+}
+
 /* ---- one rule -------------------------------------------------------------- */
 
 struct mark {
@@ -177,7 +193,8 @@ static void warn_text(struct yrules *r, const char *msg)
 static int compile_rule(struct yrules *r, const struct yara_file *file, const struct yara_rule *ast, uint32_t ns,
                         struct yara_diag *diag)
 {
-    for (size_t i = 0; i < r->rules.n; i++)
+    bool maybe = yrules_may_have_rule(r, ns, ast->name);
+    for (size_t i = 0; maybe && i < r->rules.n; i++)
         if (r->rules.v[i].ns_index == ns && strcmp(r->rules.v[i].ast->name, ast->name) == 0) {
             yara_diag_set(diag, YARA_ERR_DUPLICATED_IDENTIFIER, ast->pos, "duplicated rule identifier \"%s\"",
                           ast->name);
@@ -186,7 +203,7 @@ static int compile_rule(struct yrules *r, const struct yara_file *file, const st
     struct yrule rule = {.ast = ast, .file = file, .ns = r->namespaces.v[ns].name, .ns_index = ns,
                          .string_first = (uint32_t)r->strings.n, .string_count = (uint32_t)ast->string_count,
                          .is_private = ast->flags & YARA_RULE_PRIVATE, .is_global = ast->flags & YARA_RULE_GLOBAL};
-    if (util_vec_push(&r->rules, rule) != 0)
+    if (util_vec_push(&r->rules, rule) != 0 || util_idset_add(&r->rule_names, ns, name_hash(ast->name)) < 0)
         return util_error(ASSAY_ENOMEM, "out of memory");
     uint32_t index = (uint32_t)(r->rules.n - 1);
     for (size_t i = 0; i < ast->string_count; i++) {

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/idset.h"
 #include "yara/ast.h"
 #include "yara/lexer.h"
 #include "yara/module.h"
@@ -204,6 +205,8 @@ struct yrules {
     UTIL_VEC(struct yexternal) externals;
     UTIL_VEC(struct yara_regex *) regexes;  /* every compiled regex, freed at the end */
     struct util_buf bytes;                  /* literal and atom bytes */
+    struct util_idset rule_names;           /* (namespace, name hash) of every rule: a
+                                               filter before looking a name up */
     const struct yara_module *modules[YRULES_MAX_MODULES];
     uint32_t module_count;
     uint32_t groups;                        /* candidate-start slots in use */
@@ -241,6 +244,9 @@ static inline bool yrules_empty(const struct yrules *r)
 int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *diag);
 /* compile_strings.c: the patterns of one string. */
 int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *diag);
+
+/* May a rule called `name` exist in namespace ns? (false: surely not) */
+bool yrules_may_have_rule(const struct yrules *r, uint32_t ns, const char *name);
 
 /* Record a compile error (thread-local code + assay error message). */
 int yrules_fail(const struct yara_diag *d);
