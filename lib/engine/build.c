@@ -263,13 +263,24 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
         if (p->atom_len == 0)
             continue;
         const uint8_t *a = yrules_bytes(y, p->atom);
+        uint32_t alen = p->atom_len;
         unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
         unsigned id = e->yara_base + i;
         int rc;
+        /* Leading 00 bytes are dropped from the prefilter literal when enough
+         * remains: the hit still ends where the atom ends, and the verifier
+         * checks the whole string. Otherwise the slower regex database. */
+        uint32_t skip = 0;
+        while (skip < alen && a[skip] == 0)
+            skip++;
+        if (skip > 0 && alen - skip >= 2) {
+            a += skip;
+            alen -= skip;
+        }
         if (a[0] == 0) {
             rx->len = 0;
             rc = 0;
-            for (uint32_t k = 0; k < p->atom_len && rc == 0; k++)
+            for (uint32_t k = 0; k < alen && rc == 0; k++)
                 rc = util_buf_printf(rx, "\\x%02x", a[k]);
             if (rc == 0)
                 rc = util_buf_append_byte(rx, 0);
@@ -277,14 +288,40 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
                 rc = add_regex(nul_atoms, id, (const char *)rx->data, flags);
         } else {
             size_t off = atoms->text.len;
-            rc = util_buf_append(&atoms->text, a, p->atom_len);
+            rc = util_buf_append(&atoms->text, a, alen);
             if (rc == 0 && (util_vec_push(&atoms->text_offsets, off) != 0 ||
-                            util_vec_push(&atoms->lens, (size_t)p->atom_len) != 0 ||
+                            util_vec_push(&atoms->lens, (size_t)alen) != 0 ||
                             util_vec_push(&atoms->flags, flags) != 0 || util_vec_push(&atoms->ids, id) != 0))
                 rc = -1;
         }
         if (rc != 0)
             return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    return ASSAY_OK;
+}
+
+/* A YARA regex without any literal would be tried at every offset of every
+ * object; a Vectorscan prefilter of the whole expression (a superset of its
+ * matches) first says whether the object can hold a match at all. */
+static int add_yara_prefilters(struct engine *e, struct pattern_list *regexes, struct util_buf *rx)
+{
+    struct yrules *y = &e->yara;
+    unsigned flags = HS_FLAG_DOTALL | HS_FLAG_ALLOWEMPTY | HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER;
+    for (size_t k = 0; k < y->scan_all.n; k++) {
+        struct ypattern *p = &y->patterns.v[y->scan_all.v[k]];
+        rx->len = 0;
+        if (yara_regex_pcre(p->re, rx) != 0)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+        hs_expr_info_t *info = NULL;
+        hs_compile_error_t *err = NULL;
+        if (hs_expression_info((const char *)rx->data, flags, &info, &err) != HS_SUCCESS) {
+            hs_free_compile_error(err);
+            continue; /* not prefiltered: searched everywhere */
+        }
+        free(info);
+        if (add_regex(regexes, e->yara_base + y->scan_all.v[k], (const char *)rx->data, flags) != 0)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+        p->prefiltered = true;
     }
     return ASSAY_OK;
 }
@@ -317,6 +354,8 @@ static int build_body_databases(struct engine *e)
     e->yara_base = (uint32_t)db->bodies.n;
     if (rc == ASSAY_OK)
         rc = add_yara_atoms(e, &atoms, &nul_atoms, &rx);
+    if (rc == ASSAY_OK)
+        rc = add_yara_prefilters(e, &regexes, &rx);
     util_buf_free(&rx);
     if (rc == ASSAY_OK && (resolve(&atoms) != 0 || resolve(&nul_atoms) != 0 || resolve(&regexes) != 0))
         rc = util_error(ASSAY_ENOMEM, "out of memory");

@@ -189,6 +189,8 @@ static int on_hit(struct object *o, unsigned id, unsigned long long to, bool who
     if (o->s->yara && id >= o->e->yara_base) { /* a YARA pattern: raw bytes only */
         if (o->view != VIEW_RAW)
             return 0;
+        if (whole_match)
+            return yscan_possible(o->s->yara, id - o->e->yara_base);
         return yscan_hit(o->s->yara, id - o->e->yara_base, end);
     }
     const struct sig_body *b = &o->e->sig.bodies.v[id];

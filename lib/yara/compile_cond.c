@@ -837,6 +837,34 @@ static int expr(struct cc *c, const struct yara_expr *e, uint32_t *out)
     return fail(c, YARA_ERR_SYNTAX, e->pos, "unsupported expression%s", NULL);
 }
 
+/* Is node n false whenever no string of the rule matched? (conservative) */
+static bool needs_match(const struct yrules *r, uint32_t n)
+{
+    const struct ynode *nd = &r->nodes.v[n];
+    switch (nd->op) {
+    case YN_STR_FOUND:
+    case YN_STR_AT:
+    case YN_STR_IN:
+        return nd->a != YRULES_NONE;
+    case YN_AND:
+        return needs_match(r, r->kids.v[nd->kid_first]) || needs_match(r, r->kids.v[nd->kid_first + 1]);
+    case YN_OR:
+        return needs_match(r, r->kids.v[nd->kid_first]) && needs_match(r, r->kids.v[nd->kid_first + 1]);
+    case YN_OF:
+        if (nd->set_kind != YSET_STRINGS || nd->set_count == 0)
+            return false;
+        if (nd->quant == YQ_ANY || nd->quant == YQ_ALL)
+            return true;
+        if (nd->quant == YQ_COUNT || nd->quant == YQ_PERCENT) {
+            const struct ynode *q = &r->nodes.v[nd->i];
+            return q->op == YN_INT && q->i >= 1;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
 int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *diag)
 {
     struct yrule *rule = &r->rules.v[rule_index];
@@ -848,8 +876,10 @@ int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *
         if (t == YV_REGEX || t == YV_OBJECT)
             rc = fail(&c, YARA_ERR_WRONG_TYPE, rule->ast->condition->pos, "a condition must be a boolean%s", NULL);
     }
-    if (rc == ASSAY_OK)
+    if (rc == ASSAY_OK) {
         r->rules.v[rule_index].cond = root;
+        r->rules.v[rule_index].needs_match = needs_match(r, root);
+    }
     (void)kid;
     return rc;
 }

@@ -478,6 +478,16 @@ static int ast_text(const struct yara_regex_node *nodes, uint32_t idx, struct ut
     return -1;
 }
 
+int yara_regex_pcre(const struct yara_regex *re, struct util_buf *out)
+{
+    size_t count;
+    uint32_t root;
+    const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
+    if (ast_text(nodes, root, out, false, false) != 0)
+        return -1;
+    return util_buf_append_byte(out, 0);
+}
+
 /* Shortest and longest match of a node (YARA_REGEX_INF: unbounded). */
 static void node_span(const struct yara_regex_node *nodes, uint32_t idx, uint64_t *lo, uint64_t *hi)
 {

@@ -56,6 +56,7 @@ void yrules_free(struct yrules *r)
     util_vec_free(&r->namespaces);
     util_vec_free(&r->externals);
     util_vec_free(&r->regexes);
+    util_vec_free(&r->scan_all);
     util_buf_free(&r->bytes);
     util_idset_free(&r->rule_names);
     memset(r, 0, sizeof *r);
@@ -260,6 +261,9 @@ int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t
         if (rc == ASSAY_OK) {
             uint32_t index = (uint32_t)(r->rules.n - 1);
             slow_warnings(r, index);
+            for (size_t p = m.patterns; p < r->patterns.n; p++)
+                if (r->patterns.v[p].kind == YP_SCAN_ALL && util_vec_push(&r->scan_all, (uint32_t)p) != 0)
+                    return util_error(ASSAY_ENOMEM, "out of memory");
             if (r->rules.v[index].is_global &&
                 util_vec_push(&r->namespaces.v[ns].globals, index) != 0)
                 return util_error(ASSAY_ENOMEM, "out of memory");

@@ -166,6 +166,7 @@ struct ypattern {
      * part before it, written reversed, matched backwards from the atom. */
     struct yara_regex *pre_re, *fwd_re;
     uint32_t group;    /* candidate-start bookkeeping slot (see yscan) */
+    bool prefiltered;  /* SCAN_ALL: Vectorscan tells which objects may match (set by the engine) */
 };
 
 struct ystring {
@@ -186,6 +187,8 @@ struct yrule {
     uint32_t string_first, string_count;
     uint32_t cond;             /* root node */
     uint32_t modules;          /* bit per module slot the condition uses */
+    bool needs_match;          /* false whenever none of its strings matched: such a
+                                  rule is not evaluated on objects where none did */
     bool is_private, is_global;
 };
 
@@ -204,6 +207,7 @@ struct yrules {
     UTIL_VEC(struct ynamespace) namespaces;
     UTIL_VEC(struct yexternal) externals;
     UTIL_VEC(struct yara_regex *) regexes;  /* every compiled regex, freed at the end */
+    UTIL_VEC(uint32_t) scan_all;            /* patterns without an atom */
     struct util_buf bytes;                  /* literal and atom bytes */
     struct util_idset rule_names;           /* (namespace, name hash) of every rule: a
                                                filter before looking a name up */
@@ -247,6 +251,10 @@ int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *d
 
 /* May a rule called `name` exist in namespace ns? (false: surely not) */
 bool yrules_may_have_rule(const struct yrules *r, uint32_t ns, const char *name);
+
+/* The regex as Vectorscan (PCRE) syntax, NUL-terminated: explicit classes,
+ * groups and bounded repeats. 0 or -1 when memory runs out. */
+int yara_regex_pcre(const struct yara_regex *re, struct util_buf *out);
 
 /* Record a compile error (thread-local code + assay error message). */
 int yrules_fail(const struct yara_diag *d);

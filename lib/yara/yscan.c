@@ -28,11 +28,12 @@ int yscan_init(struct yscan *y, const struct yrules *r)
     y->group_next = calloc(ng, sizeof *y->group_next);
     y->group_stamp = calloc(ng, sizeof *y->group_stamp);
     y->rule_state = calloc(nr, 1);
+    y->rule_matched = calloc(nr, sizeof *y->rule_matched);
     y->vars = calloc(nv, sizeof *y->vars);
     y->rx = yara_regex_scratch_new();
     y->back = malloc((YARA_REGEX_SCAN_LIMIT + 1) * sizeof *y->back);
     y->capped_string = YRULES_NONE;
-    if (!y->back || !y->lists || !y->group_next || !y->group_stamp || !y->rule_state || !y->vars || !y->rx) {
+    if (!y->back || !y->rule_matched || !y->lists || !y->group_next || !y->group_stamp || !y->rule_state || !y->vars || !y->rx) {
         yscan_free(y);
         return util_error(ASSAY_ENOMEM, "out of memory");
     }
@@ -48,9 +49,11 @@ void yscan_free(struct yscan *y)
     free(y->group_next);
     free(y->group_stamp);
     free(y->rule_state);
+    free(y->rule_matched);
     free(y->vars);
     yara_regex_scratch_free(y->rx);
     free(y->back);
+    util_vec_free(&y->possible);
     yobj_arena_free(&y->arena);
     memset(y, 0, sizeof *y);
 }
@@ -62,6 +65,7 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
         for (size_t i = 0; i < y->r->strings.n; i++)
             y->lists[i].stamp = 0;
         memset(y->group_stamp, 0, (y->r->groups ? y->r->groups : 1) * sizeof *y->group_stamp);
+        memset(y->rule_matched, 0, (y->r->rules.n ? y->r->rules.n : 1) * sizeof *y->rule_matched);
         y->generation = 1;
     }
     memset(y->rule_state, 0, y->r->rules.n);
@@ -74,6 +78,7 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
     y->capped_string = YRULES_NONE;
     y->error = 0;
     y->modules_loaded = 0;
+    y->possible.n = 0;
 }
 
 void yscan_end(struct yscan *y)
@@ -128,6 +133,7 @@ static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length
         l->v = v;
         l->cap = cap;
     }
+    y->rule_matched[y->r->strings.v[s].rule] = y->generation;
     memmove(&l->v[at + 1], &l->v[at], (l->n - at) * sizeof *l->v);
     l->v[at] = (struct ymatch){offset, length > UINT32_MAX ? UINT32_MAX : (uint32_t)length, key};
     l->n++;
@@ -266,11 +272,28 @@ int yscan_hit(struct yscan *y, uint32_t pi, uint64_t end)
     return y->error ? 1 : 0;
 }
 
+int yscan_possible(struct yscan *y, uint32_t p)
+{
+    if (util_vec_push(&y->possible, p) != 0) {
+        y->error = ASSAY_ENOMEM;
+        return 1;
+    }
+    return 0;
+}
+
+static bool possible(const struct yscan *y, uint32_t p)
+{
+    for (size_t i = 0; i < y->possible.n; i++)
+        if (y->possible.v[i] == p)
+            return true;
+    return false;
+}
+
 int yscan_finish_strings(struct yscan *y)
 {
-    for (size_t i = 0; i < y->r->patterns.n && !y->error; i++) {
-        const struct ypattern *p = &y->r->patterns.v[i];
-        if (p->kind != YP_SCAN_ALL)
+    for (size_t i = 0; i < y->r->scan_all.n && !y->error; i++) {
+        const struct ypattern *p = &y->r->patterns.v[y->r->scan_all.v[i]];
+        if (p->prefiltered && !possible(y, y->r->scan_all.v[i]))
             continue;
         for (uint64_t s = 0; s < y->len && !y->error && !string_done(y, p->string); s++)
             try_start(y, p, s, true);
@@ -294,6 +317,10 @@ int yscan_evaluate(struct yscan *y)
 {
     const struct yrules *r = y->r;
     for (size_t i = 0; i < r->rules.n; i++) {
+        if (r->rules.v[i].needs_match && y->rule_matched[i] != y->generation) {
+            y->rule_state[i] = YRS_FALSE;
+            continue;
+        }
         struct yval v = yeval(y, r->rules.v[i].cond);
         if (y->error)
             return y->error;

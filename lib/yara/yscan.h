@@ -38,6 +38,7 @@ struct yscan {
     uint64_t *group_next;       /* per pattern group: lowest start not yet tried */
     uint32_t *group_stamp;
     uint8_t *rule_state;        /* per rule: enum yrule_state */
+    uint32_t *rule_matched;     /* per rule: generation in which one of its strings matched */
     struct yval *vars;          /* loop variables */
     struct yobj_arena arena;
     struct yobj *module_root[YRULES_MAX_MODULES];
@@ -45,6 +46,7 @@ struct yscan {
     uint32_t modules_loaded;    /* bit per slot */
     struct yara_regex_scratch *rx;
     size_t *back;               /* backward match lengths of one atom hit */
+    UTIL_VEC(uint32_t) possible;/* prefiltered atom-less patterns that may match here */
     /* the current object */
     const uint8_t *data;
     size_t len;
@@ -68,7 +70,10 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
 /* An atom hit of pattern `p` ending at `end` (exclusive). 0, or 1 to stop
  * the scan (out of memory: y->error set). */
 int yscan_hit(struct yscan *y, uint32_t p, uint64_t end);
-/* Patterns without an atom: searched over the whole object. */
+/* The prefilter of atom-less pattern p matched in this object. */
+int yscan_possible(struct yscan *y, uint32_t p);
+/* Patterns without an atom: searched over the whole object (prefiltered
+ * ones only when yscan_possible said so). */
 int yscan_finish_strings(struct yscan *y);
 /* Evaluate every rule (globals applied per namespace). */
 int yscan_evaluate(struct yscan *y);
