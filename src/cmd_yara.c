@@ -202,7 +202,7 @@ static void on_finding(void *user, const struct assay_finding *f)
         put(p, "]", 1);
     }
     putf(p, " %s\n", f->path);
-    if (!c->strings || !f->matched)
+    if (!c->strings)
         return;
     for (size_t i = 0; i < f->evidence_count; i++) {
         const struct assay_evidence *e = &f->evidence[i];

@@ -629,7 +629,7 @@ static int emit_yara_hits(struct object *o)
             return rc;
         h->yara_rule = i;
         h->matched = matched;
-        for (uint32_t k = 0; matched && k < rule->string_count; k++) {
+        for (uint32_t k = 0; k < rule->string_count; k++) {
             uint32_t si = rule->string_first + k;
             const struct ymatch_list *l = yscan_matches(y, si);
             if (!l || r->strings.v[si].is_private)

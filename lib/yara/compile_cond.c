@@ -100,6 +100,7 @@ static const char *type_name(uint8_t t)
 }
 
 static int expr(struct cc *c, const struct yara_expr *e, uint32_t *out);
+static void note_use(struct cc *c, uint32_t s, bool at_const, int64_t where);
 
 static int expect_type(struct cc *c, const struct yara_expr *e, uint32_t n, uint8_t want, const char *what)
 {
@@ -201,6 +202,9 @@ static int compile_set(struct cc *c, const struct yara_expr *e, uint32_t n, bool
         break;
     }
     (void)for_of;
+    if (nd->set_kind == YSET_STRINGS)
+        for (size_t i = 0; i < items.n; i++)
+            note_use(c, items.v[i], false, 0);
     if (rc == ASSAY_OK) {
         if (util_vec_reserve(&c->r->kids, items.n) != 0) {
             rc = oom();
@@ -536,6 +540,22 @@ static int range_pair(struct cc *c, const struct yara_expr *range, uint32_t k[2]
 
 /* ---- string operators, of, loops ------------------------------------------------ */
 
+/* Note how string s is used: `$s at N` with a constant N, or otherwise. */
+static void note_use(struct cc *c, uint32_t s, bool at_const, int64_t where)
+{
+    if (s == YRULES_NONE)
+        return;
+    struct ystring *st = &c->r->strings.v[s];
+    if (!at_const) {
+        st->use = 2;
+    } else if (st->use == 0) {
+        st->use = 1;
+        st->fixed_offset = where;
+    } else if (st->use == 1 && st->fixed_offset != where) {
+        st->use = 2;
+    }
+}
+
 static int string_op(struct cc *c, const struct yara_expr *e, uint32_t *out)
 {
     uint32_t s, k[2];
@@ -577,6 +597,8 @@ static int string_op(struct cc *c, const struct yara_expr *e, uint32_t *out)
         nk = 1;
         break;
     }
+    if (rc == ASSAY_OK)
+        note_use(c, s, op == YN_STR_AT && node(c, k[0])->op == YN_INT, op == YN_STR_AT ? node(c, k[0])->i : 0);
     if (rc == ASSAY_OK)
         rc = new_node(c, op, YV_INT, out);
     if (rc == ASSAY_OK) {
@@ -837,6 +859,14 @@ static int expr(struct cc *c, const struct yara_expr *e, uint32_t *out)
     return fail(c, YARA_ERR_SYNTAX, e->pos, "unsupported expression%s", NULL);
 }
 
+static bool plain_hex(const struct yara_hex_seq *seq)
+{
+    for (size_t i = 0; i < seq->count; i++)
+        if (seq->tokens[i].kind != YARA_HEX_BYTE || seq->tokens[i].mask != 0xff || seq->tokens[i].negated)
+            return false;
+    return true;
+}
+
 /* Is node n false whenever no string of the rule matched? (conservative) */
 static bool needs_match(const struct yrules *r, uint32_t n)
 {
@@ -869,8 +899,22 @@ int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *
 {
     struct yrule *rule = &r->rules.v[rule_index];
     struct cc c = {.r = r, .rule = rule_index, .ast = rule->ast, .file = rule->file, .diag = diag};
+    for (uint32_t i = 0; i < rule->string_count; i++) {
+        r->strings.v[rule->string_first + i].use = 0;
+        r->strings.v[rule->string_first + i].fixed_offset = -1;
+    }
     uint32_t root;
     int rc = expr(&c, rule->ast->condition, &root);
+    for (uint32_t i = 0; rc == ASSAY_OK && i < rule->string_count; i++) {
+        struct ystring *st = &r->strings.v[rule->string_first + i];
+        /* YARA applies it to literal strings only: text (not base64) and hex
+         * strings made of plain bytes; not to regexes or hex with wildcards. */
+        bool literal = (st->ast->kind == YARA_STR_TEXT &&
+                        !(st->ast->modifiers & (YARA_MOD_BASE64 | YARA_MOD_BASE64WIDE))) ||
+                       (st->ast->kind == YARA_STR_HEX && plain_hex(&st->ast->hex));
+        if (st->use != 1 || st->fixed_offset < 0 || !literal)
+            st->fixed_offset = -1;
+    }
     if (rc == ASSAY_OK) {
         uint8_t t = r->nodes.v[root].type;
         if (t == YV_REGEX || t == YV_OBJECT)

@@ -202,6 +202,8 @@ static struct quant quant_of(struct yscan *y, const struct ynode *nd, int64_t to
             return q;
         }
         q.need = nd->quant == YQ_COUNT ? v.i : (v.i * total + 99) / 100;
+        if (nd->quant == YQ_COUNT && v.i == 0)
+            q.kind = YQ_NONE; /* "0 of" means none of them (YARA 4.3+) */
     }
     return q;
 }

@@ -177,6 +177,10 @@ struct ystring {
     bool is_private;
     bool is_hex;
     bool slow;                 /* its best atom is poor: warned about, as YARA does */
+    /* Used only as `$s at N` with one constant N: like YARA, only a match
+     * starting at N is recorded (elsewhere it is neither needed nor shown). */
+    int64_t fixed_offset;      /* -1: anywhere */
+    uint8_t use;               /* compile_cond.c bookkeeping: 0 unused, 1 at-only, 2 other */
 };
 
 struct yrule {

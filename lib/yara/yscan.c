@@ -108,6 +108,9 @@ static struct ymatch_list *list_of(struct yscan *y, uint32_t s)
 /* Insert keeping offsets sorted and unique; hits come nearly in order. */
 static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length, uint8_t key, bool replace)
 {
+    int64_t fixed = y->r->strings.v[s].fixed_offset;
+    if (fixed >= 0 && offset != (uint64_t)fixed)
+        return;
     struct ymatch_list *l = list_of(y, s);
     size_t at = l->n;
     while (at > 0 && l->v[at - 1].offset > offset)
