@@ -34,6 +34,7 @@ struct cc {
     size_t nvars;
     uint32_t next_slot;
     bool in_for_of;
+    bool counts;     /* the condition uses #, @ or ! */
 };
 
 static int fail(struct cc *c, enum yara_error_code code, struct yara_pos pos, const char *fmt, const char *arg)
@@ -597,6 +598,8 @@ static int string_op(struct cc *c, const struct yara_expr *e, uint32_t *out)
         nk = 1;
         break;
     }
+    if (op == YN_STR_COUNT || op == YN_STR_COUNT_IN || op == YN_STR_OFFSET || op == YN_STR_LENGTH)
+        c->counts = true;
     if (rc == ASSAY_OK)
         note_use(c, s, op == YN_STR_AT && node(c, k[0])->op == YN_INT, op == YN_STR_AT ? node(c, k[0])->i : 0);
     if (rc == ASSAY_OK)
@@ -907,6 +910,7 @@ int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *
     int rc = expr(&c, rule->ast->condition, &root);
     for (uint32_t i = 0; rc == ASSAY_OK && i < rule->string_count; i++) {
         struct ystring *st = &r->strings.v[rule->string_first + i];
+        st->all_matches = c.counts;
         /* YARA applies it to literal strings only: text (not base64) and hex
          * strings made of plain bytes; not to regexes or hex with wildcards. */
         bool literal = (st->ast->kind == YARA_STR_TEXT &&

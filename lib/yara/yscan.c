@@ -145,7 +145,7 @@ static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length
 static bool string_done(struct yscan *y, uint32_t s)
 {
     const struct ymatch_list *l = &y->lists[s];
-    return l->stamp == y->generation && (l->capped || (y->fast && l->n > 0));
+    return l->stamp == y->generation && (l->capped || (y->fast && l->n > 0 && !y->r->strings.v[s].all_matches));
 }
 
 /* ---- confirming ---------------------------------------------------------------- */

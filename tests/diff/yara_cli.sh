@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# yara_cli.sh ASSAY — differential test of `assay yara` against Debian's yara
+# (4.2.3): the rules of tests/diff/yara/*.yar over inputs written here, with
+# the flags people use; the outputs must be identical (lines sorted, since
+# yara prints a folder's files in thread order). Skipped when yara is absent.
+source "$(dirname "$0")/../e2e/lib.sh"
+RULES=$(dirname "$(readlink -f "$0")")/yara
+if ! command -v yara >/dev/null; then
+    echo "yara not installed: skipped"
+    echo "0 passed, 0 failed"
+    exit 77
+fi
+D=$WORK/in
+mkdir -p "$D/sub"
+printf 'hello world, hello\n' > "$D/hello.txt"
+printf 'w\0o\0r\0l\0d\0 HeLLo shell' > "$D/wide.bin"
+printf 'axbxb abbb mississippi' > "$D/regex.txt"
+printf 'MZ\x90\x00\x01 ab ab cd' > "$D/sub/mz.bin"
+python3 -c "import sys; sys.stdout.buffer.write(b'A'*200+b'\x01\x02\"\\\\'+b'B'*300)" > "$D/long.bin"
+python3 -c "import sys,base64; sys.stdout.buffer.write(b'x'+base64.b64encode(b'..This program cannot be run'))" > "$D/b64.txt"
+python3 -c "import sys; sys.stdout.buffer.write(bytes(c ^ 2 for c in b'secret'))" > "$D/xor.bin"
+printf 'W\0O\0r\0L\0d\0 \0' > "$D/sub/wide2.bin"
+: > "$D/empty"
+
+compare() { # NAME ARGS...
+    local name=$1
+    shift
+    yara "$@" 2>/dev/null | sort > "$WORK/yara.out"
+    local ys=${PIPESTATUS[0]}
+    "$ASSAY" yara "$@" 2>/dev/null | sort > "$WORK/assay.out"
+    local as=${PIPESTATUS[0]}
+    if [ "$ys" = "$as" ] && cmp -s "$WORK/yara.out" "$WORK/assay.out"; then
+        pass
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL: $name: yara status $ys, assay status $as" >&2
+        diff "$WORK/yara.out" "$WORK/assay.out" | head -20 >&2
+    fi
+}
+
+R=$RULES/strings.yar
+compare "plain" -w "$R" "$D"
+compare "strings" -w -s "$R" "$D"
+compare "recursive strings" -w -s -r "$R" "$D"
+compare "lengths" -w -s -L -r "$R" "$D"
+compare "tags and meta" -w -g -m -r "$R" "$D"
+compare "namespace" -w -e -r "$R" "$D"
+compare "count" -w -c -r "$R" "$D"
+compare "negate" -w -n -r "$R" "$D"
+compare "negate with strings" -w -n -s -r "$R" "$D"
+compare "tag filter" -w -t t1 -r "$R" "$D"
+compare "identifier filter" -w -i hex_forms -s -r "$R" "$D"
+compare "threads" -w -s -r -p 2 "$R" "$D"
+compare "one file" -w -s "$R" "$D/long.bin"
+compare "one file count" -w -c "$R" "$D/hello.txt"
+compare "skip larger" -w -r -z 100 "$R" "$D"
+compare "fast" -w -f -r "$R" "$D"
+compare "externals" -w -d ext=5 -r "$R" "$D"
+compare "missing file" -w "$R" "$D/nope"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
