@@ -314,14 +314,15 @@ static int parse_headers(struct fmt_pe *pe)
         return rc;
     uint64_t oh_off = (uint64_t)pe->pe_offset + 24;
     size_t fixed;
-    if (pe->opthdr_magic == 0x10b) {
-        pe->is_32bit = true;
-        fixed = 96;
-    } else if (pe->opthdr_magic == 0x20b) {
+    /* Like YARA (and the Windows loader's tolerance of odd headers), any
+     * magic other than PE32+ is read with the PE32 layout; is_32bit stays
+     * true only for the PE32 magic. */
+    if (pe->opthdr_magic == 0x20b) {
         pe->is_64bit = true;
         fixed = 112;
     } else {
-        return ASSAY_EFORMAT;
+        pe->is_32bit = pe->opthdr_magic == 0x10b;
+        fixed = 96;
     }
     if (!fmt_pe_read_ok_(pe, oh_off, fixed))
         return ASSAY_EFORMAT;

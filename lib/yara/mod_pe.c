@@ -84,7 +84,7 @@ static void fill_headers(struct yobj *r, const struct fmt_pe *pe)
     set_int(r, PE_SIZE_OF_INITIALIZED_DATA, pe->size_of_initialized_data);
     set_int(r, PE_SIZE_OF_UNINITIALIZED_DATA, pe->size_of_uninitialized_data);
     set_int(r, PE_BASE_OF_CODE, pe->base_of_code);
-    if (pe->is_32bit)
+    if (!pe->is_64bit)
         set_int(r, PE_BASE_OF_DATA, pe->base_of_data);
     set_int(r, PE_SECTION_ALIGNMENT, pe->section_alignment);
     set_int(r, PE_FILE_ALIGNMENT, pe->file_alignment);
@@ -379,7 +379,10 @@ static int fill_signature(struct yobj_arena *a, struct yobj *o, const struct fmt
 
 static int fill_signatures(struct yobj_arena *a, struct yobj *r, const struct fmt_pe *pe)
 {
-    set_int(r, PE_NUMBER_OF_SIGNATURES, (int64_t)pe->nsignatures);
+    /* YARA leaves the count undefined when the headers have no security
+     * directory entry at all (NumberOfRvaAndSizes too small). */
+    if (pe->nsignatures > 0 || pe->number_of_rva_and_sizes > FMT_PE_DIR_SECURITY)
+        set_int(r, PE_NUMBER_OF_SIGNATURES, (int64_t)pe->nsignatures);
     bool any_verified = false;
     ARRAY_OR_FAIL(items, a, r, PE_SIGNATURES, pe->nsignatures);
     for (size_t i = 0; i < pe->nsignatures; i++) {

@@ -23,6 +23,9 @@ struct yara_parse_options {
     yara_include_fn include;   /* NULL: `include` is an error (ERROR_INCLUDES_DISABLED) */
     void *include_user;
     unsigned max_include_depth; /* 0: YARA_MAX_INCLUDE_DEPTH */
+    /* Rule names this file does not declare may still name rules of earlier
+     * files in the namespace: leave set references to the compiler. */
+    bool external_rules;
 };
 
 /* A ready-made hook: read `path` from the file system, relative to the

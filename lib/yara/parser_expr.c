@@ -209,6 +209,8 @@ static int reference_rule(struct parser *p, const char *name, bool wildcard, str
         if (r != NULL && (wildcard ? strncmp(r->name, name, n) == 0 : strcmp(r->name, name) == 0))
             return wildcard ? avec_push(p, &p->sh->wildcards, &name, sizeof name) : 0;
     }
+    if (p->sh->opts && p->sh->opts->external_rules)
+        return wildcard ? avec_push(p, &p->sh->wildcards, &name, sizeof name) : 0;
     return parser_error(p, YARA_ERR_UNDEFINED_IDENTIFIER, pos, "undefined identifier \"%s%s\"", name,
                         wildcard ? "*" : "");
 }

@@ -236,7 +236,7 @@ static void slow_warnings(struct yrules *r, uint32_t rule)
 int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t len,
                     const struct yrules_load_options *opts)
 {
-    struct yara_parse_options popts = {.include = yara_include_from_fs};
+    struct yara_parse_options popts = {.include = yara_include_from_fs, .external_rules = r->rules.n > 0};
     struct yara_file *file = NULL;
     struct yara_diag diag = {0};
     last_code = YARA_OK;
