@@ -318,7 +318,10 @@ static int add_yara_prefilters(struct engine *e, struct pattern_list *regexes, s
             hs_free_compile_error(err);
             continue; /* not prefiltered: searched everywhere */
         }
+        bool can_be_empty = info->min_width == 0;
         free(info);
+        if (can_be_empty)
+            continue; /* matches (empty) anywhere: nothing to filter */
         if (add_regex(regexes, e->yara_base + y->scan_all.v[k], (const char *)rx->data, flags) != 0)
             return util_error(ASSAY_ENOMEM, "out of memory");
         p->prefiltered = true;

@@ -636,10 +636,11 @@ static void walk_seq(struct atom_walk *w, uint32_t idx)
     add_span(w, a, b);
 }
 
-/* The halves are written with explicit classes; only wide \b matters. */
+/* The halves are written with explicit classes; only wide \b and the
+ * shortest-match rule matter. */
 static unsigned unsigned_flags_of(const struct yara_regex *re)
 {
-    return yara_regex_flags(re) & YARA_REGEX_WIDE_WORD;
+    return yara_regex_flags(re) & (YARA_REGEX_WIDE_WORD | YARA_REGEX_SHORTEST);
 }
 
 /* Compile the two halves of a regex around its atom: the items from the run
@@ -792,6 +793,12 @@ static int compile_regex(struct yrules *r, uint32_t string, const struct yara_st
     util_buf_free(&text);
     if (rc != ASSAY_OK)
         return rc;
+    /* Without a greedy repeat YARA ends a match at the first place it can. */
+    size_t ncount;
+    uint32_t nroot;
+    const struct yara_regex_node *anodes = yara_regex_nodes(ascii, &ncount, &nroot);
+    unsigned shortest = ys->kind == YARA_STR_HEX || !has_greedy_repeat(anodes, nroot) ? YARA_REGEX_SHORTEST : 0;
+    yara_regex_add_flags(ascii, shortest);
     unsigned fw = ys->modifiers & YARA_MOD_FULLWORD ? YPF_FULLWORD : 0;
     bool wide = ys->modifiers & YARA_MOD_WIDE;
     bool want_ascii = (ys->modifiers & YARA_MOD_ASCII) || !wide;
@@ -807,6 +814,8 @@ static int compile_regex(struct yrules *r, uint32_t string, const struct yara_st
         rc = ast_text(nodes, root, &w, true, false) == 0 ? ASSAY_OK : oom();
         if (rc == ASSAY_OK)
             rc = compile_program(r, ys, w.data ? (const char *)w.data : "", w.len, YARA_REGEX_DOTALL | YARA_REGEX_WIDE_WORD, &wre, diag);
+        if (rc == ASSAY_OK)
+            yara_regex_add_flags(wre, shortest);
         util_buf_free(&w);
         if (rc == ASSAY_OK) {
             st->re[1] = wre;

@@ -291,7 +291,9 @@ static struct yval for_in(struct yscan *y, const struct ynode *nd)
             return int_val(0);
         lo = a.i;
         hi = b.i;
-        total = hi >= lo ? hi - lo + 1 : 0;
+        if (hi < lo)
+            return int_val(0); /* an empty range: the loop is false, whatever its quantifier (YARA) */
+        total = hi - lo + 1;
         break;
     }
     case YIT_LIST:

@@ -50,6 +50,9 @@
 #define YARA_REGEX_NOCASE 1u /* the `i` modifier */
 #define YARA_REGEX_DOTALL 2u /* the `s` modifier */
 #define YARA_REGEX_WIDE_WORD 4u /* \b \B look at wide characters (the byte 2 back) */
+#define YARA_REGEX_SHORTEST 8u  /* an anchored match ends at the first position any path
+                                   reaches the end (YARA's rule for strings without a
+                                   greedy repeat: hex strings, lazy regexes) */
 
 #define YARA_REGEX_MAX_REPEAT 32767
 #define YARA_REGEX_MAX_DEPTH 200
@@ -107,6 +110,8 @@ const struct yara_regex_node *yara_regex_nodes(const struct yara_regex *re, size
                                                uint32_t *root);
 /* The YARA_REGEX_* flags it was compiled with. */
 unsigned yara_regex_flags(const struct yara_regex *re);
+/* Add matching-only flags (YARA_REGEX_SHORTEST) after compiling. */
+void yara_regex_add_flags(struct yara_regex *re, unsigned flags);
 /* True when the regex used an escape YARA does not define (e.g. "\c"). */
 bool yara_regex_has_unknown_escape(const struct yara_regex *re);
 /* Number of compiled instructions (the matcher's state count). */

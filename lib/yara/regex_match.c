@@ -318,6 +318,8 @@ static bool vm_run(struct vm *vm, size_t from, bool anchored, size_t *mstart, si
                 matched = true;
                 *mstart = st;
                 *mlen = pos - st;
+                if (anchored && (vm->re->flags & YARA_REGEX_SHORTEST))
+                    return true;
                 break; /* lower-priority threads die */
             }
             if (pos < vm->len && pos - st < YARA_REGEX_SCAN_LIMIT &&

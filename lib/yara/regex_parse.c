@@ -548,3 +548,9 @@ unsigned yara_regex_flags(const struct yara_regex *re)
 {
     return re ? re->flags : 0;
 }
+
+void yara_regex_add_flags(struct yara_regex *re, unsigned flags)
+{
+    if (re)
+        re->flags |= flags & YARA_REGEX_SHORTEST;
+}
