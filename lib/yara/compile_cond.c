@@ -523,7 +523,16 @@ static int unary(struct cc *c, const struct yara_expr *e, uint32_t *out)
     return set_kids(c, *out, &k, 1);
 }
 
+/* A range's two bounds; offsets (`in`, `#a in`) cannot be negative, loop
+ * ranges can; a constant lower bound above the upper one is an error. */
+static int range_bounds(struct cc *c, const struct yara_expr *range, uint32_t k[2], bool offsets);
+
 static int range_pair(struct cc *c, const struct yara_expr *range, uint32_t k[2])
+{
+    return range_bounds(c, range, k, true);
+}
+
+static int range_bounds(struct cc *c, const struct yara_expr *range, uint32_t k[2], bool offsets)
 {
     int rc = typed(c, range->left, YV_INT, "a range bound", &k[0]);
     if (rc == ASSAY_OK)
@@ -533,7 +542,7 @@ static int range_pair(struct cc *c, const struct yara_expr *range, uint32_t k[2]
     const struct ynode *lo = node(c, k[0]), *hi = node(c, k[1]);
     if (lo->type != YV_INT || hi->type != YV_INT)
         return fail(c, YARA_ERR_WRONG_TYPE, range->pos, "range bounds must be integers%s", NULL);
-    if ((lo->op == YN_INT && lo->i < 0) || (hi->op == YN_INT && hi->i < 0) ||
+    if ((offsets && lo->op == YN_INT && lo->i < 0) || (offsets && hi->op == YN_INT && hi->i < 0) ||
         (lo->op == YN_INT && hi->op == YN_INT && lo->i > hi->i))
         return fail(c, YARA_ERR_INVALID_VALUE, range->pos, "invalid range%s", NULL);
     return ASSAY_OK;
@@ -701,7 +710,7 @@ static int for_in(struct cc *c, const struct yara_expr *e, uint32_t *out)
     switch (it->kind) {
     case YARA_ITER_RANGE:
         node(c, *out)->iter_kind = YIT_RANGE;
-        rc = range_pair(c, it->expr, k);
+        rc = range_bounds(c, it->expr, k, false);
         if (rc == ASSAY_OK)
             rc = set_kids(c, *out, k, 2);
         break;

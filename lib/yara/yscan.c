@@ -106,7 +106,10 @@ static struct ymatch_list *list_of(struct yscan *y, uint32_t s)
 }
 
 /* Insert keeping offsets sorted and unique; hits come nearly in order. */
-static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length, uint8_t key, bool replace)
+/* `replace`: a greedy regex's later match at the same start wins; `wide`:
+ * found by the wide form — at one offset YARA keeps the ascii form's match. */
+static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length, uint8_t key, bool replace,
+                   bool wide)
 {
     int64_t fixed = y->r->strings.v[s].fixed_offset;
     if (fixed >= 0 && offset != (uint64_t)fixed)
@@ -116,8 +119,12 @@ static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length
     while (at > 0 && l->v[at - 1].offset > offset)
         at--;
     if (at > 0 && l->v[at - 1].offset == offset) {
-        if (replace)
-            l->v[at - 1].length = length > UINT32_MAX ? UINT32_MAX : (uint32_t)length;
+        struct ymatch *m = &l->v[at - 1];
+        if (replace || (m->wide && !wide)) {
+            m->length = length > UINT32_MAX ? UINT32_MAX : (uint32_t)length;
+            m->xor_key = key;
+            m->wide = wide;
+        }
         return;
     }
     if (l->n >= y->max_matches) {
@@ -138,7 +145,7 @@ static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length
     }
     y->rule_matched[y->r->strings.v[s].rule] = y->generation;
     memmove(&l->v[at + 1], &l->v[at], (l->n - at) * sizeof *l->v);
-    l->v[at] = (struct ymatch){offset, length > UINT32_MAX ? UINT32_MAX : (uint32_t)length, key};
+    l->v[at] = (struct ymatch){offset, length > UINT32_MAX ? UINT32_MAX : (uint32_t)length, key, wide};
     l->n++;
 }
 
@@ -195,7 +202,7 @@ static void confirm_literal(struct yscan *y, const struct ypattern *p, uint64_t 
         return;
     if ((p->flags & YPF_FULLWORD) && !fullword_ok(y, start, p->lit_len, p->flags & YPF_WIDE))
         return;
-    record(y, p->string, start, p->lit_len, p->xor_key, false);
+    record(y, p->string, start, p->lit_len, p->xor_key, false, p->flags & YPF_WIDE);
 }
 
 static void try_start(struct yscan *y, const struct ypattern *p, uint64_t s, bool allow_empty)
@@ -211,7 +218,7 @@ static void try_start(struct yscan *y, const struct ypattern *p, uint64_t s, boo
         return;
     if ((p->flags & YPF_FULLWORD) && !fullword_ok(y, s, mlen, p->flags & YPF_WIDE))
         return;
-    record(y, p->string, s, mlen, 0, p->flags & YPF_GREEDY);
+    record(y, p->string, s, mlen, 0, p->flags & YPF_GREEDY, p->flags & YPF_WIDE);
 }
 
 /* YARA's way for an atom at a known place in the expression: match forward
@@ -236,7 +243,7 @@ static void confirm_split(struct yscan *y, const struct ypattern *p, uint64_t at
         uint64_t start = atom_start - y->back[i], len = y->back[i] + flen;
         if (len == 0 || ((p->flags & YPF_FULLWORD) && !fullword_ok(y, start, len, p->flags & YPF_WIDE)))
             continue;
-        record(y, p->string, start, len, 0, p->flags & YPF_GREEDY);
+        record(y, p->string, start, len, 0, p->flags & YPF_GREEDY, p->flags & YPF_WIDE);
     }
 }
 

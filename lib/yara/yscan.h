@@ -20,6 +20,7 @@ struct ymatch {
     uint64_t offset;
     uint32_t length;
     uint8_t xor_key;
+    uint8_t wide;       /* found by the wide form of the string */
 };
 
 struct ymatch_list {
