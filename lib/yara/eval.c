@@ -24,7 +24,7 @@ static struct yval float_val(double f)
     return (struct yval){.type = YV_FLOAT, .f = f};
 }
 
-static bool as_bool(struct yval v)
+bool yval_true(struct yval v)
 {
     switch (v.type) {
     case YV_INT: return v.i != 0;
@@ -252,7 +252,7 @@ static struct yval of(struct yscan *y, const struct ynode *nd)
         switch (nd->set_kind) {
         case YSET_STRINGS: v = string_holds(y, nd, item, a, b); break;
         case YSET_RULES: v = y->rule_state[item] == YRS_TRUE; break;
-        default: v = as_bool(yeval(y, item)); break;
+        default: v = yval_true(yeval(y, item)); break;
         }
         v ? yes++ : no++;
         int early = quant_early(&q, yes, no, total);
@@ -273,7 +273,7 @@ static struct yval for_of(struct yscan *y, const struct ynode *nd)
     int early = -1;
     for (uint32_t i = 0; i < nd->set_count && early < 0; i++) {
         y->cur_string = S(y, nd, i);
-        as_bool(yeval(y, nd->body)) ? yes++ : no++;
+        yval_true(yeval(y, nd->body)) ? yes++ : no++;
         early = quant_early(&q, yes, no, total);
     }
     y->cur_string = saved;
@@ -325,7 +325,7 @@ static struct yval for_in(struct yscan *y, const struct ynode *nd)
             y->vars[nd->a + 1] = obj_val(&container->items[i]);
             break;
         }
-        as_bool(yeval(y, nd->body)) ? yes++ : no++;
+        yval_true(yeval(y, nd->body)) ? yes++ : no++;
         early = quant_early(&q, yes, no, total);
         if (y->error)
             return undef;
@@ -531,14 +531,14 @@ struct yval yeval(struct yscan *y, uint32_t n)
         return a.type == YV_INT ? int_val(~a.i) : undef;
     case YN_NOT:
         a = yeval(y, K(y, nd, 0));
-        return a.type == YV_UNDEF ? undef : int_val(!as_bool(a));
+        return a.type == YV_UNDEF ? undef : int_val(!yval_true(a));
     case YN_DEFINED:
         a = yeval(y, K(y, nd, 0));
         return int_val(a.type != YV_UNDEF);
     case YN_AND:
-        return int_val(as_bool(yeval(y, K(y, nd, 0))) && as_bool(yeval(y, K(y, nd, 1))));
+        return int_val(yval_true(yeval(y, K(y, nd, 0))) && yval_true(yeval(y, K(y, nd, 1))));
     case YN_OR:
-        return int_val(as_bool(yeval(y, K(y, nd, 0))) || as_bool(yeval(y, K(y, nd, 1))));
+        return int_val(yval_true(yeval(y, K(y, nd, 0))) || yval_true(yeval(y, K(y, nd, 1))));
     case YN_ADD: case YN_SUB: case YN_MUL: case YN_DIV: case YN_MOD:
     case YN_SHL: case YN_SHR: case YN_BAND: case YN_BOR: case YN_BXOR:
         return arith(nd->op, yeval(y, K(y, nd, 0)), yeval(y, K(y, nd, 1)));

@@ -251,19 +251,6 @@ bool yara_elf_import_md5(const struct fmt_elf *elf, char out[33])
 
 /* ---- functions ---------------------------------------------------------------- */
 
-static void ret_string(const struct yobj_call *call, struct yobj_result *out, const char *s)
-{
-    size_t n = strlen(s);
-    uint8_t *copy = yobj_arena_alloc(call->arena, n + 1);
-    out->type = YOBJ_STRING;
-    if (!copy)
-        return;
-    memcpy(copy, s, n);
-    out->s = copy;
-    out->n = n;
-    out->defined = true;
-}
-
 static void fn_telfhash(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)a;
@@ -274,7 +261,7 @@ static void fn_telfhash(const struct yobj_call *c, const struct yobj_arg *a, str
     if (!st->telfhash_done)
         st->telfhash_done = yara_elf_telfhash(&st->elf, st->telfhash) ? 1 : -1;
     if (st->telfhash_done > 0)
-        ret_string(c, o, st->telfhash);
+        yobj_ret_string(c, o, st->telfhash);
 }
 
 static void fn_import_md5(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -287,7 +274,7 @@ static void fn_import_md5(const struct yobj_call *c, const struct yobj_arg *a, s
     if (!st->import_md5_done)
         st->import_md5_done = yara_elf_import_md5(&st->elf, st->import_md5) ? 1 : -1;
     if (st->import_md5_done > 0)
-        ret_string(c, o, st->import_md5);
+        yobj_ret_string(c, o, st->import_md5);
 }
 
 /* ---- schema ------------------------------------------------------------------ */

@@ -21,26 +21,6 @@ static const struct fmt_pe *state(const struct yobj_call *c)
     return c->module_state;
 }
 
-static void ret_int(struct yobj_result *out, int64_t v)
-{
-    out->type = YOBJ_INT;
-    out->defined = true;
-    out->i = v;
-}
-
-static void ret_string(const struct yobj_call *c, struct yobj_result *out, const char *s)
-{
-    size_t n = strlen(s);
-    uint8_t *copy = yobj_arena_alloc(c->arena, n + 1);
-    out->type = YOBJ_STRING;
-    if (!copy)
-        return; /* undefined */
-    memcpy(copy, s, n);
-    out->s = copy;
-    out->n = n;
-    out->defined = true;
-}
-
 /* `name` (NUL-terminated, may be NULL) equals the string argument, ignoring case. */
 static bool same_nocase(const char *name, const struct yobj_arg *a)
 {
@@ -61,7 +41,7 @@ static void calculate_checksum(const struct yobj_call *c, const struct yobj_arg 
     (void)a;
     o->type = YOBJ_INT;
     if (state(c))
-        ret_int(o, fmt_pe_calculate_checksum(c->data, c->len, state(c)));
+        yobj_ret_int(o, fmt_pe_calculate_checksum(c->data, c->len, state(c)));
 }
 
 static void is_dll(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -69,7 +49,7 @@ static void is_dll(const struct yobj_call *c, const struct yobj_arg *a, struct y
     (void)a;
     o->type = YOBJ_INT;
     if (state(c))
-        ret_int(o, state(c)->is_dll);
+        yobj_ret_int(o, state(c)->is_dll);
 }
 
 static void is_32bit(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -77,7 +57,7 @@ static void is_32bit(const struct yobj_call *c, const struct yobj_arg *a, struct
     (void)a;
     o->type = YOBJ_INT;
     if (state(c))
-        ret_int(o, !state(c)->is_64bit);
+        yobj_ret_int(o, !state(c)->is_64bit);
 }
 
 static void is_64bit(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -85,7 +65,7 @@ static void is_64bit(const struct yobj_call *c, const struct yobj_arg *a, struct
     (void)a;
     o->type = YOBJ_INT;
     if (state(c))
-        ret_int(o, state(c)->is_64bit);
+        yobj_ret_int(o, state(c)->is_64bit);
 }
 
 static void rva_to_offset(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -93,7 +73,7 @@ static void rva_to_offset(const struct yobj_call *c, const struct yobj_arg *a, s
     uint64_t off;
     o->type = YOBJ_INT;
     if (state(c) && a[0].i >= 0 && fmt_pe_rva_offset(state(c), (uint64_t)a[0].i, &off))
-        ret_int(o, (int64_t)off);
+        yobj_ret_int(o, (int64_t)off);
 }
 
 /* ---- sections ------------------------------------------------------------- */
@@ -104,7 +84,7 @@ static void section_index_name(const struct yobj_call *c, const struct yobj_arg 
     o->type = YOBJ_INT;
     for (size_t i = 0; pe && i < pe->nsections; i++)
         if (strlen(pe->sections[i].name) == a[0].n && memcmp(pe->sections[i].name, a[0].s, a[0].n) == 0) {
-            ret_int(o, (int64_t)i);
+            yobj_ret_int(o, (int64_t)i);
             return;
         }
 }
@@ -117,7 +97,7 @@ static void section_index_addr(const struct yobj_call *c, const struct yobj_arg 
     for (size_t i = 0; pe && i < pe->nsections; i++) {
         const struct fmt_pe_section *s = &pe->sections[i];
         if (a[0].i >= s->raw_data_offset && a[0].i - s->raw_data_offset < s->raw_data_size) {
-            ret_int(o, (int64_t)i);
+            yobj_ret_int(o, (int64_t)i);
             return;
         }
     }
@@ -134,7 +114,7 @@ static void locale(const struct yobj_call *c, const struct yobj_arg *a, struct y
     bool found = false;
     for (size_t i = 0; i < pe->nresources && !found; i++)
         found = !pe->resources[i].language_utf16 && pe->resources[i].language == a[0].i;
-    ret_int(o, found);
+    yobj_ret_int(o, found);
 }
 
 static void language(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -146,7 +126,7 @@ static void language(const struct yobj_call *c, const struct yobj_arg *a, struct
     bool found = false;
     for (size_t i = 0; i < pe->nresources && !found; i++)
         found = !pe->resources[i].language_utf16 && (pe->resources[i].language & 0xff) == a[0].i;
-    ret_int(o, found);
+    yobj_ret_int(o, found);
 }
 
 /* ---- Rich signature --------------------------------------------------------- */
@@ -166,7 +146,7 @@ static void rich_sum(const struct yobj_call *c, int64_t version, int64_t toolid,
         if ((!want_version || e->version == version) && (!want_toolid || e->toolid == toolid))
             sum += e->times;
     }
-    ret_int(o, sum);
+    yobj_ret_int(o, sum);
 }
 
 static void rich_version(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -213,7 +193,7 @@ static int64_t find_export(const struct fmt_pe *pe, enum export_key key, const s
     {                                                                                                       \
         o->type = YOBJ_INT;                                                                                 \
         if (state(c))                                                                                       \
-            ret_int(o, find_export(state(c), key, &a[0]) >= 0);                                             \
+            yobj_ret_int(o, find_export(state(c), key, &a[0]) >= 0);                                             \
     }                                                                                                       \
     static void exports_index_##suffix(const struct yobj_call *c, const struct yobj_arg *a,                 \
                                        struct yobj_result *o)                                               \
@@ -221,7 +201,7 @@ static int64_t find_export(const struct fmt_pe *pe, enum export_key key, const s
         o->type = YOBJ_INT;                                                                                 \
         int64_t i = state(c) ? find_export(state(c), key, &a[0]) : -1;                                      \
         if (i >= 0)                                                                                         \
-            ret_int(o, i);                                                                                  \
+            yobj_ret_int(o, i);                                                                                  \
     }
 
 EXPORT_FUNCS(name, BY_NAME)
@@ -286,7 +266,7 @@ static void count_imports(const struct yobj_call *c, int64_t flags, const struct
         find_imports(pe->imports, pe->nimports, q, &count);
     if (flags & IMPORT_DELAYED)
         find_imports(pe->delayed_imports, pe->ndelayed_imports, q, &count);
-    ret_int(o, boolean ? count > 0 : count);
+    yobj_ret_int(o, boolean ? count > 0 : count);
 }
 
 /* imports(dll, fn) / imports(dll, ordinal): 1 or 0; imports(dll) and the
@@ -323,7 +303,7 @@ static void import_rva_of(const struct yobj_call *c, bool delayed, const struct 
         delayed ? find_imports(pe->delayed_imports, pe->ndelayed_imports, q, &count)
                 : find_imports(pe->imports, pe->nimports, q, &count);
     if (f)
-        ret_int(o, (int64_t)f->rva);
+        yobj_ret_int(o, (int64_t)f->rva);
 }
 
 #define IMPORT_RVA_FUNCS(prefix, delayed)                                                                      \
@@ -349,12 +329,12 @@ static void imphash(const struct yobj_call *c, const struct yobj_arg *a, struct 
     if (!pe)
         return;
     if (pe->imphash[0]) {
-        ret_string(c, o, pe->imphash);
+        yobj_ret_string(c, o, pe->imphash);
         return;
     }
     char hex[65]; /* no imports: the MD5 of nothing, as YARA */
     if (yara_hash_hex(YARA_MD5, (const uint8_t *)"", 0, hex))
-        ret_string(c, o, hex);
+        yobj_ret_string(c, o, hex);
 }
 
 /* signatures[i].valid_on(t): not_before <= t <= not_after of the signature
@@ -367,7 +347,7 @@ static void valid_on(const struct yobj_call *c, const struct yobj_arg *a, struct
         return;
     const struct yobj *nb = &sig->members[PE_CERT_NOT_BEFORE], *na = &sig->members[PE_CERT_NOT_AFTER];
     if (nb->defined && na->defined)
-        ret_int(o, a[0].i >= nb->i && a[0].i <= na->i);
+        yobj_ret_int(o, a[0].i >= nb->i && a[0].i <= na->i);
 }
 
 /* ---- overload tables ---------------------------------------------------------- */

@@ -12,33 +12,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static void ret_int(struct yobj_result *out, int64_t v)
-{
-    out->type = YOBJ_INT;
-    out->defined = true;
-    out->i = v;
-}
-
-static void ret_float(struct yobj_result *out, double v)
-{
-    out->type = YOBJ_FLOAT;
-    out->defined = true;
-    out->f = v;
-}
-
-static void ret_string(const struct yobj_call *call, struct yobj_result *out, const char *s)
-{
-    size_t n = strlen(s);
-    uint8_t *copy = yobj_arena_alloc(call->arena, n + 1);
-    out->type = YOBJ_STRING;
-    if (!copy)
-        return; /* undefined */
-    memcpy(copy, s, n);
-    out->s = copy;
-    out->n = n;
-    out->defined = true;
-}
-
 /* The bytes of (offset, size) of the object; false: undefined. */
 static bool object_range(const struct yobj_call *call, const struct yobj_arg *offset, const struct yobj_arg *size,
                          const uint8_t **p, size_t *n)
@@ -69,23 +42,23 @@ static bool object_range(const struct yobj_call *call, const struct yobj_arg *of
         body;                                                                                              \
     }
 
-RANGE_OR_STRING(entropy, ret_float(o, yara_math_entropy(p, n)))
-RANGE_OR_STRING(mean, ret_float(o, yara_math_mean(p, n)))
-RANGE_OR_STRING(serial_correlation, ret_float(o, yara_math_serial_correlation(p, n)))
-RANGE_OR_STRING(monte_carlo_pi, double e; if (yara_math_monte_carlo_pi(p, n, &e)) ret_float(o, e))
+RANGE_OR_STRING(entropy, yobj_ret_float(o, yara_math_entropy(p, n)))
+RANGE_OR_STRING(mean, yobj_ret_float(o, yara_math_mean(p, n)))
+RANGE_OR_STRING(serial_correlation, yobj_ret_float(o, yara_math_serial_correlation(p, n)))
+RANGE_OR_STRING(monte_carlo_pi, double e; if (yara_math_monte_carlo_pi(p, n, &e)) yobj_ret_float(o, e))
 
 static void deviation_range(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     const uint8_t *p;
     size_t n;
     if (object_range(c, &a[0], &a[1], &p, &n))
-        ret_float(o, yara_math_deviation(p, n, a[2].f));
+        yobj_ret_float(o, yara_math_deviation(p, n, a[2].f));
 }
 
 static void deviation_string(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)c;
-    ret_float(o, yara_math_deviation(a[0].s, a[0].n, a[1].f));
+    yobj_ret_float(o, yara_math_deviation(a[0].s, a[0].n, a[1].f));
 }
 
 static bool byte_arg(const struct yobj_arg *a)
@@ -100,7 +73,7 @@ static void count_range(const struct yobj_call *c, const struct yobj_arg *a, str
     uint64_t h[256];
     if (byte_arg(&a[0]) && object_range(c, &a[1], &a[2], &p, &n)) {
         yara_math_histogram(p, n, h);
-        ret_int(o, (int64_t)h[a[0].i]);
+        yobj_ret_int(o, (int64_t)h[a[0].i]);
     }
 }
 
@@ -109,7 +82,7 @@ static void count_all(const struct yobj_call *c, const struct yobj_arg *a, struc
     uint64_t h[256];
     if (byte_arg(&a[0])) {
         yara_math_histogram(c->data, c->len, h);
-        ret_int(o, (int64_t)h[a[0].i]);
+        yobj_ret_int(o, (int64_t)h[a[0].i]);
     }
 }
 
@@ -120,7 +93,7 @@ static void percentage_range(const struct yobj_call *c, const struct yobj_arg *a
     uint64_t h[256];
     if (byte_arg(&a[0]) && object_range(c, &a[1], &a[2], &p, &n) && n > 0) {
         yara_math_histogram(p, n, h);
-        ret_float(o, (double)h[a[0].i] / (double)n);
+        yobj_ret_float(o, (double)h[a[0].i] / (double)n);
     }
 }
 
@@ -129,7 +102,7 @@ static void percentage_all(const struct yobj_call *c, const struct yobj_arg *a, 
     uint64_t h[256];
     if (byte_arg(&a[0]) && c->len > 0) {
         yara_math_histogram(c->data, c->len, h);
-        ret_float(o, (double)h[a[0].i] / (double)c->len);
+        yobj_ret_float(o, (double)h[a[0].i] / (double)c->len);
     }
 }
 
@@ -138,44 +111,44 @@ static void mode_range(const struct yobj_call *c, const struct yobj_arg *a, stru
     const uint8_t *p;
     size_t n;
     if (object_range(c, &a[0], &a[1], &p, &n) && n > 0)
-        ret_int(o, yara_math_mode(p, n));
+        yobj_ret_int(o, yara_math_mode(p, n));
 }
 
 static void mode_all(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)a;
     if (c->len > 0)
-        ret_int(o, yara_math_mode(c->data, c->len));
+        yobj_ret_int(o, yara_math_mode(c->data, c->len));
 }
 
 static void in_range(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)c;
-    ret_int(o, a[0].f >= a[1].f && a[0].f <= a[2].f);
+    yobj_ret_int(o, a[0].f >= a[1].f && a[0].f <= a[2].f);
 }
 
 static void max2(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)c;
-    ret_int(o, (uint64_t)a[0].i > (uint64_t)a[1].i ? a[0].i : a[1].i); /* YARA compares unsigned */
+    yobj_ret_int(o, (uint64_t)a[0].i > (uint64_t)a[1].i ? a[0].i : a[1].i); /* YARA compares unsigned */
 }
 
 static void min2(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)c;
-    ret_int(o, (uint64_t)a[0].i < (uint64_t)a[1].i ? a[0].i : a[1].i);
+    yobj_ret_int(o, (uint64_t)a[0].i < (uint64_t)a[1].i ? a[0].i : a[1].i);
 }
 
 static void to_number(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)c;
-    ret_int(o, a[0].i != 0);
+    yobj_ret_int(o, a[0].i != 0);
 }
 
 static void abs1(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)c;
-    ret_int(o, a[0].i < 0 ? -(uint64_t)a[0].i : (uint64_t)a[0].i);
+    yobj_ret_int(o, a[0].i < 0 ? -(uint64_t)a[0].i : (uint64_t)a[0].i);
 }
 
 static void to_string_base(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -187,7 +160,7 @@ static void to_string_base(const struct yobj_call *c, const struct yobj_arg *a, 
     case 8: snprintf(buf, sizeof buf, "%" PRIo64, (uint64_t)a[0].i); break;
     default: return; /* undefined */
     }
-    ret_string(c, o, buf);
+    yobj_ret_string(c, o, buf);
 }
 
 static void to_string_dec(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -247,7 +220,7 @@ static void digest(const struct yobj_call *c, enum yara_digest kind, const uint8
 {
     char hex[65];
     if (yara_hash_hex(kind, p, n, hex))
-        ret_string(c, o, hex);
+        yobj_ret_string(c, o, hex);
 }
 
 #define DIGEST_FUNCS(fname, kind)                                                                          \
@@ -266,8 +239,8 @@ static void digest(const struct yobj_call *c, enum yara_digest kind, const uint8
 DIGEST_FUNCS(md5, YARA_MD5)
 DIGEST_FUNCS(sha1, YARA_SHA1)
 DIGEST_FUNCS(sha256, YARA_SHA256)
-RANGE_OR_STRING(crc32, ret_int(o, yara_hash_crc32(p, n)))
-RANGE_OR_STRING(checksum32, ret_int(o, yara_hash_checksum32(p, n)))
+RANGE_OR_STRING(crc32, yobj_ret_int(o, yara_hash_crc32(p, n)))
+RANGE_OR_STRING(checksum32, yobj_ret_int(o, yara_hash_checksum32(p, n)))
 
 static const struct yobj_overload o_md5[] = {RANGE_AND_STRING(md5, YOBJ_STRING), {0}};
 static const struct yobj_overload o_sha1[] = {RANGE_AND_STRING(sha1, YOBJ_STRING), {0}};
@@ -292,7 +265,7 @@ static void to_int_base(const struct yobj_call *c, const struct yobj_arg *a, str
     (void)c;
     int64_t v;
     if (a[1].i >= INT32_MIN && a[1].i <= INT32_MAX && yara_string_to_int((const char *)a[0].s, a[0].n, (int)a[1].i, &v))
-        ret_int(o, v);
+        yobj_ret_int(o, v);
 }
 
 static void to_int_auto(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
@@ -304,7 +277,7 @@ static void to_int_auto(const struct yobj_call *c, const struct yobj_arg *a, str
 static void length(const struct yobj_call *c, const struct yobj_arg *a, struct yobj_result *o)
 {
     (void)c;
-    ret_int(o, (int64_t)a[0].n);
+    yobj_ret_int(o, (int64_t)a[0].n);
 }
 
 static const struct yobj_overload o_to_int[] = {{"s", YOBJ_INT, to_int_auto}, {"si", YOBJ_INT, to_int_base}, {0}};

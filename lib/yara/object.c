@@ -210,3 +210,32 @@ struct yobj *yobj_lookup(struct yobj *o, const uint8_t *key, size_t n)
             return &o->items[i];
     return NULL;
 }
+
+/* ---- function results ------------------------------------------------------- */
+
+void yobj_ret_int(struct yobj_result *out, int64_t v)
+{
+    out->type = YOBJ_INT;
+    out->defined = true;
+    out->i = v;
+}
+
+void yobj_ret_float(struct yobj_result *out, double v)
+{
+    out->type = YOBJ_FLOAT;
+    out->defined = true;
+    out->f = v;
+}
+
+void yobj_ret_string(const struct yobj_call *call, struct yobj_result *out, const char *s)
+{
+    size_t n = strlen(s);
+    uint8_t *copy = yobj_arena_alloc(call->arena, n + 1);
+    out->type = YOBJ_STRING;
+    if (!copy)
+        return; /* undefined */
+    memcpy(copy, s, n);
+    out->s = copy;
+    out->n = n;
+    out->defined = true;
+}

@@ -70,6 +70,14 @@ struct yobj_decl {
     const struct yobj_overload *overloads;   /* FUNC: terminated by a NULL args */
 };
 
+/* ---- function results -------------------------------------------------- */
+
+/* Set a function's result (defined). yobj_ret_string copies the NUL-terminated
+ * text into the call's arena; out of memory leaves the result undefined. */
+void yobj_ret_int(struct yobj_result *out, int64_t v);
+void yobj_ret_float(struct yobj_result *out, double v);
+void yobj_ret_string(const struct yobj_call *call, struct yobj_result *out, const char *s);
+
 /* ---- schema lookups (compile time) ------------------------------------- */
 
 const struct yobj_decl *yobj_decl_member(const struct yobj_decl *d, const char *name);

@@ -389,6 +389,9 @@ static bool scratch_fit(struct yara_regex_scratch *s, size_t n)
 
 static bool match_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data, size_t len,
                        size_t start, bool reverse, size_t *match_len, bool *oom);
+static bool vm_from_scratch(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
+                            size_t len, bool reverse, struct vm *vm);
+static void vm_to_scratch(struct yara_regex_scratch *s, const struct vm *vm);
 
 bool yara_regex_match_at_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
                               size_t len, size_t start, size_t *match_len, bool *oom)
@@ -404,30 +407,47 @@ bool yara_regex_match_back_with(struct yara_regex_scratch *s, const struct yara_
     return match_with(s, re, data, len, len - end, true, match_len, oom);
 }
 
-static bool match_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data, size_t len,
-                       size_t start, bool reverse, size_t *match_len, bool *oom)
+/* A VM over scratch memory for one anchored run (at most
+ * YARA_REGEX_SCAN_LIMIT + 2 steps, so the stamp never wraps inside it). */
+static bool vm_from_scratch(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data,
+                            size_t len, bool reverse, struct vm *vm)
 {
-    if (!re || start > len)
+    if (!scratch_fit(s, re->prog.n))
         return false;
-    if (!scratch_fit(s, re->prog.n)) {
-        if (oom)
-            *oom = true;
-        return false;
-    }
     /* Marks of earlier runs are below the current stamp; a wrap clears them. */
     if (s->stamp > UINT32_MAX - (YARA_REGEX_SCAN_LIMIT + 2)) {
         memset(s->mark, 0, s->cap * sizeof *s->mark);
         s->stamp = 1;
     }
-    struct vm vm = {.re = re, .data = data, .len = len, .reverse = reverse, .mark = s->mark, .stamp = s->stamp + 1,
-                    .stack = s->stack, .cur = s->cur, .nxt = s->nxt, .cur_st = s->cur_st, .nxt_st = s->nxt_st};
-    size_t ms = 0, ml = 0;
-    bool ok = vm_run(&vm, start, true, &ms, &ml);
-    s->stamp = vm.stamp + 1;
+    *vm = (struct vm){.re = re, .data = data, .len = len, .reverse = reverse, .mark = s->mark,
+                      .stamp = s->stamp + 1, .stack = s->stack, .cur = s->cur, .nxt = s->nxt,
+                      .cur_st = s->cur_st, .nxt_st = s->nxt_st};
+    return true;
+}
+
+static void vm_to_scratch(struct yara_regex_scratch *s, const struct vm *vm)
+{
+    s->stamp = vm->stamp + 1;
     if (s->stamp == 0) {
         memset(s->mark, 0, s->cap * sizeof *s->mark);
         s->stamp = 1;
     }
+}
+
+static bool match_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data, size_t len,
+                       size_t start, bool reverse, size_t *match_len, bool *oom)
+{
+    if (!re || start > len)
+        return false;
+    struct vm vm;
+    if (!vm_from_scratch(s, re, data, len, reverse, &vm)) {
+        if (oom)
+            *oom = true;
+        return false;
+    }
+    size_t ms = 0, ml = 0;
+    bool ok = vm_run(&vm, start, true, &ms, &ml);
+    vm_to_scratch(s, &vm);
     if (ok && match_len)
         *match_len = ml;
     return ok;
@@ -468,23 +488,14 @@ size_t yara_regex_match_back_all(struct yara_regex_scratch *s, const struct yara
 {
     if (!re || end > len)
         return 0;
-    if (!scratch_fit(s, re->prog.n)) {
+    struct vm vm;
+    if (!vm_from_scratch(s, re, data, len, true, &vm)) {
         if (oom)
             *oom = true;
         return 0;
     }
-    if (s->stamp > UINT32_MAX - (YARA_REGEX_SCAN_LIMIT + 2)) {
-        memset(s->mark, 0, s->cap * sizeof *s->mark);
-        s->stamp = 1;
-    }
-    struct vm vm = {.re = re, .data = data, .len = len, .reverse = true, .mark = s->mark, .stamp = s->stamp + 1,
-                    .stack = s->stack, .cur = s->cur, .nxt = s->nxt, .cur_st = s->cur_st, .nxt_st = s->nxt_st};
     size_t n = vm_run_all(&vm, len - end, lens, max);
-    s->stamp = vm.stamp + 1;
-    if (s->stamp == 0) {
-        memset(s->mark, 0, s->cap * sizeof *s->mark);
-        s->stamp = 1;
-    }
+    vm_to_scratch(s, &vm);
     return n;
 }
 

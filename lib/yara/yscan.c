@@ -313,16 +313,6 @@ int yscan_finish_strings(struct yscan *y)
 
 /* ---- rules ----------------------------------------------------------------------- */
 
-static bool truthy(struct yval v)
-{
-    switch (v.type) {
-    case YV_INT: return v.i != 0;
-    case YV_FLOAT: return v.f != 0.0;
-    case YV_STRING: return v.n > 0;
-    default: return false;
-    }
-}
-
 int yscan_evaluate(struct yscan *y)
 {
     const struct yrules *r = y->r;
@@ -334,7 +324,7 @@ int yscan_evaluate(struct yscan *y)
         struct yval v = yeval(y, r->rules.v[i].cond);
         if (y->error)
             return y->error;
-        y->rule_state[i] = truthy(v) ? YRS_TRUE : YRS_FALSE;
+        y->rule_state[i] = yval_true(v) ? YRS_TRUE : YRS_FALSE;
     }
     for (size_t n = 0; n < r->namespaces.n; n++) {
         const struct ynamespace *ns = &r->namespaces.v[n];

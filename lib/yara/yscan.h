@@ -87,7 +87,9 @@ static inline const struct ymatch_list *yscan_matches(const struct yscan *y, uin
     return l->stamp == y->generation && l->n ? l : NULL;
 }
 
-/* eval.c: the value of condition node `n`. */
+/* eval.c: the value of condition node `n`, and YARA's truth of a value
+ * (undefined, 0, 0.0 and "" are false). */
 struct yval yeval(struct yscan *y, uint32_t n);
+bool yval_true(struct yval v);
 
 #endif
