@@ -22,6 +22,7 @@
 
 #include "assay.h"
 #include "format/pe.h"
+#include "test_support.h"
 
 /* ------------------------------------------------------------------------ */
 /* Loading the YARA test files                                              */
@@ -33,27 +34,6 @@ struct loaded {
     struct fmt_pe pe;
 };
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *d = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-            d = malloc((size_t)n + 1);
-            if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-                free(d);
-                d = NULL;
-            }
-            *len = (size_t)n;
-        }
-    }
-    fclose(f);
-    return d;
-}
-
 /* Parse data/<name>; skips the test when the file is not there. */
 static struct loaded *load(const char *name)
 {
@@ -62,7 +42,7 @@ static struct loaded *load(const char *name)
     snprintf(path, sizeof path, "%s/yara-tests/data/%s", shared ? shared : "../shared", name);
     struct loaded *l = calloc(1, sizeof *l);
     assert_non_null(l);
-    l->data = read_file(path, &l->len);
+    l->data = ts_read_file(path, &l->len);
     if (!l->data) {
         free(l);
         skip();
@@ -465,7 +445,7 @@ static void test_macho_is_not_pe(void **state)
     char path[1024];
     snprintf(path, sizeof path, "%s/yara-tests/data/tiny-macho", shared ? shared : "../shared");
     size_t len = 0;
-    uint8_t *d = read_file(path, &len);
+    uint8_t *d = ts_read_file(path, &len);
     if (!d)
         skip();
     struct fmt_pe pe;
@@ -564,7 +544,7 @@ static void test_truncation(void **state)
     snprintf(path, sizeof path, "%s/yara-tests/data/079a472d22290a94ebb212aa8015cdc8dd28a968c6b4d3b88acdd58ce2d3b885",
              shared ? shared : "../shared");
     size_t len = 0;
-    uint8_t *d = read_file(path, &len);
+    uint8_t *d = ts_read_file(path, &len);
     if (!d) {
         build_image();
         d = malloc(IMG_LEN);

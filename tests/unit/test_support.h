@@ -3,6 +3,7 @@
 #ifndef ASSAY_TEST_SUPPORT_H
 #define ASSAY_TEST_SUPPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,28 @@ static inline const struct ts_found *ts_find(const struct ts_results *r, const c
         if (strcmp(r->f[i].rule, rule) == 0)
             return &r->f[i];
     return NULL;
+}
+
+/* The whole file at `path` (malloc'ed, one spare byte), or NULL. */
+static inline uint8_t *ts_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    uint8_t *d = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+            d = malloc((size_t)n + 1);
+            if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
+                free(d);
+                d = NULL;
+            }
+            *len = (size_t)n;
+        }
+    }
+    fclose(f);
+    return d;
 }
 
 #endif

@@ -23,6 +23,7 @@
 #include "yara/mod_elf.h"
 #include "yara/mod_time.h"
 #include "yara/module.h"
+#include "test_support.h"
 
 /* ---- test data --------------------------------------------------------------- */
 
@@ -30,27 +31,6 @@ static const char *shared_dir(void)
 {
     const char *s = getenv("ASSAY_SHARED");
     return s ? s : "../shared";
-}
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *d = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-            d = malloc((size_t)n + 1);
-            if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-                free(d);
-                d = NULL;
-            }
-            *len = (size_t)n;
-        }
-    }
-    fclose(f);
-    return d;
 }
 
 /* The input blob of the case at `line` of cases-elf.json (skips without it). */
@@ -92,7 +72,7 @@ static uint8_t *data_file(const char *name, size_t *len)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/yara-tests/data/%s", shared_dir(), name);
-    uint8_t *d = read_file(path, len);
+    uint8_t *d = ts_read_file(path, len);
     if (!d)
         skip();
     return d;

@@ -17,6 +17,7 @@
 #include "yara/mod_pe.h"
 #include "yara/mod_pe_internal.h"
 #include "yara/regex.h"
+#include "test_support.h"
 
 /* ------------------------------------------------------------------------ */
 /* Loading a file and reaching values                                       */
@@ -31,27 +32,6 @@ struct loaded {
     struct yara_regex *re[32]; /* compiled for calls, freed with the file */
     size_t nre;
 };
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *d = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-            d = malloc((size_t)n + 1);
-            if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-                free(d);
-                d = NULL;
-            }
-            *len = (size_t)n;
-        }
-    }
-    fclose(f);
-    return d;
-}
 
 static struct loaded *load_bytes(uint8_t *data, size_t len)
 {
@@ -74,7 +54,7 @@ static struct loaded *load(const char *name)
     char path[1024];
     snprintf(path, sizeof path, "%s/yara-tests/data/%s", shared ? shared : "../shared", name);
     size_t len = 0;
-    uint8_t *data = read_file(path, &len);
+    uint8_t *data = ts_read_file(path, &len);
     if (!data) {
         skip();
         return NULL;
