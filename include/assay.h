@@ -178,6 +178,16 @@ struct assay_finding {
     bool matched;
 };
 
+/* Time a YARA rule cost in a scan (--profile): confirming its strings' atom
+ * hits, searching its atom-less strings and evaluating its condition. */
+struct assay_rule_cost {
+    const char *rule;
+    const char *ns;
+    const char *source;          /* rule file */
+    uint32_t line;
+    double seconds;              /* summed over worker threads */
+};
+
 /* A file or member that could not be (fully) scanned, or (warning set) a
  * warning about it that does not make the scan incomplete, e.g. a YARA string
  * whose matches were capped at max_string_matches. */
@@ -208,6 +218,9 @@ struct assay_scan_callbacks {
     /* An object (file or archive member) is done: every finding and problem
      * about it has been reported (may be NULL). */
     void (*object_done)(void *user, const char *path);
+    /* With assay_scan_options.profile: once, at the end of the scan, the YARA
+     * rules that cost time, most expensive first (may be NULL). */
+    void (*profile)(void *user, const struct assay_rule_cost *costs, size_t count);
 };
 
 struct assay_scan_options {
@@ -231,6 +244,8 @@ struct assay_scan_options {
     bool fast_mode;              /* record only the first match of each YARA string */
     uint64_t max_string_matches; /* matches kept per YARA string and object; default 1000000;
                                     more are dropped with a warning naming the rule */
+    bool profile;                /* account the time each YARA rule costs; reported at the end
+                                    through assay_scan_callbacks.profile */
 };
 
 void assay_scan_options_init(struct assay_scan_options *opts);

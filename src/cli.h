@@ -20,6 +20,9 @@ bool cli_parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* Print "assay: <context>: <last error>" to stderr. */
 void cli_error(const char *context);
 
+/* --profile output: the `top` most expensive YARA rules, to stderr. */
+void cli_print_profile(const struct assay_rule_cost *costs, size_t count, size_t top);
+
 /* Database sources given with -d; loads the default when none. */
 struct cli_databases {
     const char **paths;

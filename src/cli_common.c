@@ -94,3 +94,16 @@ assay_db *cli_open_databases(const struct cli_databases *d, bool finalize)
     }
     return db;
 }
+
+void cli_print_profile(const struct assay_rule_cost *costs, size_t count, size_t top)
+{
+    double total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += costs[i].seconds;
+    fprintf(stderr, "profile: %zu YARA rules cost %.3f s in all (summed over threads); the slowest:\n", count,
+            total);
+    for (size_t i = 0; i < count && i < top; i++)
+        fprintf(stderr, "  %9.3f s  %5.1f%%  %s:%s  %s:%u\n", costs[i].seconds,
+                total > 0 ? 100.0 * costs[i].seconds / total : 0.0, costs[i].ns, costs[i].rule, costs[i].source,
+                costs[i].line);
+}

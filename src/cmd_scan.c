@@ -40,6 +40,7 @@ static void usage(FILE *out)
             "      --first-match         report only the first signature per object\n"
             "      --ioc-min-score N     drop filename/hash IOC hits scored below N (default 60)\n"
             "      --no-summary          no summary at the end\n"
+            "      --profile             print the 20 slowest YARA rules to stderr at the end\n"
             "  -q, --quiet               only findings (no summary, no error lines on stderr)\n"
             "\n"
             "exit status: 0 nothing found, 1 something found, 2 an error occurred\n");
@@ -77,6 +78,12 @@ static void on_problem(void *user, const struct assay_problem *p)
         fprintf(stderr, "%s: %s ERROR\n", p->path, p->reason);
 }
 
+static void on_profile(void *user, const struct assay_rule_cost *costs, size_t count)
+{
+    (void)user;
+    cli_print_profile(costs, count, 20);
+}
+
 static void print_summary(const struct assay_scan_summary *s, const assay_db *db)
 {
     struct assay_db_stats st;
@@ -98,7 +105,7 @@ static void print_summary(const struct assay_scan_summary *s, const assay_db *db
 enum {
     OPT_SKIP_BAD = 1000, OPT_THREADS, OPT_EXCLUDE, OPT_ONE_FS, OPT_FOLLOW, OPT_MAX_FILESIZE, OPT_NO_ARCHIVE,
     OPT_MAX_RECURSION, OPT_MAX_FILES, OPT_MAX_SCANSIZE, OPT_MAX_RATIO, OPT_JSON, OPT_SHA256, OPT_FIRST,
-    OPT_IOC_SCORE, OPT_NO_SUMMARY,
+    OPT_IOC_SCORE, OPT_NO_SUMMARY, OPT_PROFILE,
 };
 
 static const struct option long_options[] = {
@@ -120,6 +127,7 @@ static const struct option long_options[] = {
     {"first-match", no_argument, NULL, OPT_FIRST},
     {"ioc-min-score", required_argument, NULL, OPT_IOC_SCORE},
     {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+    {"profile", no_argument, NULL, OPT_PROFILE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -177,6 +185,7 @@ static bool apply_option(int c, const char *arg, struct assay_scan_options *o, s
         o->ioc_min_score = (int)v;
         return true;
     case OPT_NO_SUMMARY: *summary = false; return true;
+    case OPT_PROFILE: o->profile = true; return true;
     case 'q': out->quiet = true; *summary = false; return true;
     default: return false;
     }
@@ -215,7 +224,8 @@ int cmd_scan(int argc, char **argv)
     assay_db *db = cli_open_databases(&dbs, true);
     if (!db)
         goto done;
-    struct assay_scan_callbacks cb = {.finding = on_finding, .problem = on_problem, .user = &out};
+    struct assay_scan_callbacks cb = {.finding = on_finding, .problem = on_problem, .user = &out,
+                                      .profile = on_profile};
     struct assay_scan_summary sum = {0};
     int rc = assay_scan_paths(db, (const char *const *)argv + optind, (size_t)(argc - optind), &opts, &cb, &sum);
     if (rc != ASSAY_OK) {

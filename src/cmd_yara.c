@@ -58,6 +58,7 @@ static void usage(FILE *out)
             "  -w, --no-warnings           do not print warnings\n"
             "  -z, --skip-larger=N         skip files larger than N bytes\n"
             "      --skip-bad-rules        load the rest of a rule set with bad rules\n"
+            "      --profile               print the 20 slowest rules to stderr at the end\n"
             "  -a, --timeout=S             accepted for compatibility (no effect)\n"
             "\n"
             "exit status: 0 success, 1 error (as yara)\n");
@@ -259,6 +260,12 @@ static void on_message(void *user, const char *path, const char *text)
     printf("%s\n", text);
 }
 
+static void on_profile(void *user, const struct assay_rule_cost *costs, size_t count)
+{
+    (void)user;
+    cli_print_profile(costs, count, 20);
+}
+
 static void print_warning(void *user, const char *message)
 {
     const struct yara_cli *c = user;
@@ -268,7 +275,7 @@ static void print_warning(void *user, const char *message)
 
 /* ---- options ----------------------------------------------------------------------- */
 
-enum { OPT_SKIP_BAD = 1000 };
+enum { OPT_SKIP_BAD = 1000, OPT_PROFILE };
 
 static const struct option long_options[] = {
     {"compiled-rules", no_argument, NULL, 'C'}, {"count", no_argument, NULL, 'c'},
@@ -281,6 +288,7 @@ static const struct option long_options[] = {
     {"print-strings", no_argument, NULL, 's'}, {"tag", required_argument, NULL, 't'},
     {"no-warnings", no_argument, NULL, 'w'}, {"skip-larger", required_argument, NULL, 'z'},
     {"timeout", required_argument, NULL, 'a'}, {"skip-bad-rules", no_argument, NULL, OPT_SKIP_BAD},
+    {"profile", no_argument, NULL, OPT_PROFILE},
     {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0},
 };
 
@@ -343,6 +351,7 @@ int cmd_yara(int argc, char **argv)
             break;
         case 'a': break;
         case OPT_SKIP_BAD: skip_bad = true; break;
+        case OPT_PROFILE: o.profile = true; break;
         case 'h': usage(stdout); status = 0; goto done;
         case 'v': printf("assay %s (yara-compatible command line)\n", ASSAY_VERSION); status = 0; goto done;
         default: usage(stderr); goto done;
@@ -391,7 +400,8 @@ int cmd_yara(int argc, char **argv)
     struct stat st;
     c.single_file = stat(target, &st) == 0 && !S_ISDIR(st.st_mode);
     struct assay_scan_callbacks cb = {.finding = on_finding, .problem = on_problem, .user = &c,
-                                      .message = on_message, .object_done = on_object_done};
+                                      .message = on_message, .object_done = on_object_done,
+                                      .profile = on_profile};
     struct assay_scan_summary sum = {0};
     rc = assay_scan_paths(db, &target, 1, &o, &cb, &sum);
     if (rc != ASSAY_OK)

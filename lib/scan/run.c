@@ -96,12 +96,21 @@ static int worker_init(struct scan_worker *w, struct scan_run *run)
     if (w->scratch.yara) {
         w->scratch.yara->log = worker_log;
         w->scratch.yara->log_user = w;
+        if (rc == ASSAY_OK && run->rule_cost_ns)
+            rc = yscan_profile(w->scratch.yara);
     }
     return rc;
 }
 
 static void worker_free(struct scan_worker *w)
 {
+    struct scan_run *run = w->run;
+    if (run && run->rule_cost_ns && w->scratch.yara && w->scratch.yara->cost_ns) {
+        pthread_mutex_lock(&run->report_lock);
+        for (size_t i = 0; i < run->engine->yara.rules.n; i++)
+            run->rule_cost_ns[i] += w->scratch.yara->cost_ns[i];
+        pthread_mutex_unlock(&run->report_lock);
+    }
     engine_scratch_free(&w->scratch);
     engine_result_free(&w->result);
 }
@@ -130,8 +139,44 @@ static int run_init(struct scan_run *run, const assay_db *db, const struct assay
     run->engine = &db->engine;
     run->opt = opts;
     run->cb = cb;
+    if (opts->profile && !yrules_empty(&db->engine.yara)) {
+        run->rule_cost_ns = calloc(db->engine.yara.rules.n, sizeof *run->rule_cost_ns);
+        if (!run->rule_cost_ns)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+    }
     pthread_mutex_init(&run->report_lock, NULL);
     return ASSAY_OK;
+}
+
+static int cmp_cost(const void *pa, const void *pb)
+{
+    const struct assay_rule_cost *a = pa, *b = pb;
+    return a->seconds < b->seconds ? 1 : a->seconds > b->seconds ? -1 : 0;
+}
+
+/* --profile: the rules that cost time, most expensive first. */
+static void run_profile(struct scan_run *run)
+{
+    if (!run->rule_cost_ns)
+        return;
+    const struct yrules *y = &run->engine->yara;
+    struct assay_rule_cost *costs = calloc(y->rules.n, sizeof *costs);
+    size_t n = 0;
+    for (size_t i = 0; costs && i < y->rules.n; i++) {
+        if (!run->rule_cost_ns[i])
+            continue;
+        const struct yara_rule *ast = y->rules.v[i].ast;
+        costs[n++] = (struct assay_rule_cost){.rule = ast->name, .ns = y->rules.v[i].ns,
+                                              .source = ast->pos.file ? ast->pos.file : "", .line = ast->pos.line,
+                                              .seconds = (double)run->rule_cost_ns[i] / 1e9};
+    }
+    if (costs && n > 1)
+        qsort(costs, n, sizeof *costs, cmp_cost);
+    if (costs && run->cb && run->cb->profile)
+        run->cb->profile(run->cb->user, costs, n);
+    free(costs);
+    free(run->rule_cost_ns);
+    run->rule_cost_ns = NULL;
 }
 
 static void run_summary(struct scan_run *run, double started, struct assay_scan_summary *s)
@@ -211,6 +256,7 @@ int assay_scan_paths(const assay_db *db, const char *const *paths, size_t count,
     scan_queue_free(run.queue);
     free(workers);
     free(tids);
+    run_profile(&run);
     run_summary(&run, started, summary);
     pthread_mutex_destroy(&run.report_lock);
     return rc;
@@ -232,6 +278,7 @@ int assay_scan_buffer(const assay_db *db, const char *name, const void *data, si
         scan_object(&w, name, data, len, 0);
         worker_free(&w);
     }
+    run_profile(&run);
     run_summary(&run, started, summary);
     pthread_mutex_destroy(&run.report_lock);
     return rc;

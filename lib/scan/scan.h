@@ -25,6 +25,7 @@ struct scan_run {
     pthread_mutex_t report_lock;   /* callbacks are called one at a time */
     atomic_uint_fast64_t files, bytes, findings, errors, skipped, infected;
     struct scan_queue *queue;
+    uint64_t *rule_cost_ns;        /* --profile: per YARA rule, merged from the workers */
 };
 
 /* Per-worker state. */

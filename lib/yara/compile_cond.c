@@ -907,6 +907,73 @@ static bool needs_match(const struct yrules *r, uint32_t n)
     }
 }
 
+/* ---- guards ---------------------------------------------------------------------- */
+
+static bool const_int(const struct yrules *r, uint32_t n, int64_t *v)
+{
+    const struct ynode *nd = &r->nodes.v[n];
+    if (nd->op != YN_INT)
+        return false;
+    *v = nd->i;
+    return true;
+}
+
+/* `x OP c` or `c OP x` with the constant moved to the right. */
+static uint8_t flip(uint8_t op)
+{
+    switch (op) {
+    case YN_LT: return YN_GT;
+    case YN_LE: return YN_GE;
+    case YN_GT: return YN_LT;
+    case YN_GE: return YN_LE;
+    default: return op;
+    }
+}
+
+static void guard_conjunct(const struct yrules *r, uint32_t n, struct yguard *g)
+{
+    const struct ynode *nd = &r->nodes.v[n];
+    if (nd->op == YN_AND) {
+        guard_conjunct(r, r->kids.v[nd->kid_first], g);
+        guard_conjunct(r, r->kids.v[nd->kid_first + 1], g);
+        return;
+    }
+    if (nd->op < YN_LT || nd->op > YN_NE)
+        return;
+    uint32_t x = r->kids.v[nd->kid_first], y = r->kids.v[nd->kid_first + 1];
+    uint8_t op = nd->op;
+    int64_t c;
+    if (!const_int(r, y, &c)) {
+        if (!const_int(r, x, &c))
+            return;
+        uint32_t t = x;
+        x = y;
+        y = t;
+        op = flip(op);
+    }
+    const struct ynode *xn = &r->nodes.v[x];
+    if (xn->op == YN_FILESIZE) {
+        uint64_t lo = 0, hi = UINT64_MAX;
+        switch (op) {
+        case YN_LT: if (c <= 0) { lo = 1; hi = 0; } else hi = (uint64_t)c - 1; break;
+        case YN_LE: if (c < 0) { lo = 1; hi = 0; } else hi = (uint64_t)c; break;
+        case YN_GT: lo = c < 0 ? 0 : (uint64_t)c + 1; break;
+        case YN_GE: lo = c < 0 ? 0 : (uint64_t)c; break;
+        case YN_EQ: if (c < 0) { lo = 1; hi = 0; } else lo = hi = (uint64_t)c; break;
+        default: return;
+        }
+        if (lo > g->size_min)
+            g->size_min = lo;
+        if (hi < g->size_max)
+            g->size_max = hi;
+        return;
+    }
+    int64_t off;
+    if (xn->op == YN_READ && (op == YN_EQ || op == YN_NE) && g->nheader < YGUARD_MAX_HEADER &&
+        const_int(r, r->kids.v[xn->kid_first], &off) && off >= 0 && off <= UINT32_MAX)
+        g->header[g->nheader++] = (struct yguard_header){(uint8_t)xn->a, op, (uint32_t)off, c};
+}
+
 int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *diag)
 {
     struct yrule *rule = &r->rules.v[rule_index];
@@ -936,6 +1003,9 @@ int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *
     if (rc == ASSAY_OK) {
         r->rules.v[rule_index].cond = root;
         r->rules.v[rule_index].needs_match = needs_match(r, root);
+        struct yguard *g = &r->rules.v[rule_index].guard;
+        *g = (struct yguard){.size_min = 0, .size_max = UINT64_MAX};
+        guard_conjunct(r, root, g);
     }
     (void)kid;
     return rc;

@@ -636,6 +636,40 @@ static void walk_seq(struct atom_walk *w, uint32_t idx)
     add_span(w, a, b);
 }
 
+static size_t shortest_literal(const struct yara_regex_literals *lits)
+{
+    size_t shortest = lits->n ? SIZE_MAX : 0;
+    for (size_t i = 0; i < lits->n; i++)
+        if (lits->v[i].len < shortest)
+            shortest = lits->v[i].len;
+    return shortest;
+}
+
+/* The best top-level alternative whose every branch has a required literal:
+ * e.g. the (powershell|cmd|...) of /=[^\r]*(powershell|cmd|...)\.exe/. */
+static void alternative_literals(const struct atom_walk *w, unsigned flags, struct yara_regex_literals *out)
+{
+    struct yara_regex_literals best = {.n = 0};
+    size_t best_short = 0;
+    for (size_t i = 0; i < w->items.n; i++) {
+        if (w->nodes[w->items.v[i]].kind != YARA_REGEX_ALT)
+            continue;
+        struct util_buf text = {0};
+        struct yara_regex *alt = NULL;
+        struct yara_regex_literals l;
+        if (ast_text(w->nodes, w->items.v[i], &text, false, false) == 0 &&
+            yara_regex_compile(text.data ? (const char *)text.data : "", text.len, flags & YARA_REGEX_NOCASE, &alt,
+                               NULL) == ASSAY_OK &&
+            yara_regex_literals(alt, &l) == 0 && l.n > 0 && shortest_literal(&l) > best_short) {
+            best = l;
+            best_short = shortest_literal(&l);
+        }
+        yara_regex_free(alt);
+        util_buf_free(&text);
+    }
+    *out = best;
+}
+
 /* The halves are written with explicit classes; only wide \b and the
  * shortest-match rule matter. */
 static unsigned unsigned_flags_of(const struct yara_regex *re)
@@ -682,6 +716,56 @@ static int split_at_atom(struct yrules *r, const struct atom_walk *w, unsigned f
     return out;
 }
 
+/* The bytes a match of node idx can start with (OR-ed into set); returns
+ * whether the node can match the empty string. */
+static bool first_bytes(const struct yara_regex_node *nodes, uint32_t idx, uint8_t set[32])
+{
+    const struct yara_regex_node *n = &nodes[idx];
+    bool nullable;
+    switch (n->kind) {
+    case YARA_REGEX_CLASS:
+        for (int i = 0; i < 32; i++)
+            set[i] |= n->set[i];
+        return false;
+    case YARA_REGEX_CONCAT:
+        for (uint32_t c = n->first_child; c != YARA_REGEX_NONE; c = nodes[c].next_sibling)
+            if (!first_bytes(nodes, c, set))
+                return false;
+        return true;
+    case YARA_REGEX_ALT:
+        nullable = false;
+        for (uint32_t c = n->first_child; c != YARA_REGEX_NONE; c = nodes[c].next_sibling)
+            nullable |= first_bytes(nodes, c, set);
+        return nullable;
+    case YARA_REGEX_REPEAT:
+        nullable = first_bytes(nodes, n->first_child, set);
+        return nullable || n->min == 0;
+    default: /* EMPTY, ASSERT */
+        return true;
+    }
+}
+
+/* Record the start-byte set of a regex pattern, unless any byte can start it. */
+static int note_first_bytes(struct yrules *r, const struct yara_regex *re, struct ypattern *p)
+{
+    size_t count;
+    uint32_t root;
+    const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
+    struct ybyteset s = {{0}};
+    p->first = YRULES_NONE;
+    if (first_bytes(nodes, root, s.bits))
+        return ASSAY_OK; /* can match empty: any start */
+    int members = 0;
+    for (int i = 0; i < 32; i++)
+        members += __builtin_popcount(s.bits[i]);
+    if (members >= 200)
+        return ASSAY_OK; /* filters too little to be worth a lookup */
+    if (util_vec_push(&r->first_sets, s) != 0)
+        return oom();
+    p->first = (uint32_t)(r->first_sets.n - 1);
+    return ASSAY_OK;
+}
+
 static int compile_regex_form(struct yrules *r, uint32_t string, struct yara_regex *re, unsigned flags)
 {
     size_t count;
@@ -696,6 +780,10 @@ static int compile_regex_form(struct yrules *r, uint32_t string, struct yara_reg
     }
     struct ypattern p = {.string = string, .kind = YP_REGEX, .flags = (uint8_t)flags, .re = re,
                          .group = r->groups++};
+    if (note_first_bytes(r, re, &p) != ASSAY_OK) {
+        util_vec_free(&w.items);
+        return oom();
+    }
     if (unbounded_any(nodes, root))
         r->strings.v[string].slow = true;
     if (!r->strings.v[string].is_hex && has_greedy_repeat(nodes, root))
@@ -705,13 +793,13 @@ static int compile_regex_form(struct yrules *r, uint32_t string, struct yara_reg
     uint64_t mlo, mhi;
     node_span(nodes, root, &mlo, &mhi);
     uint64_t window = mhi == YARA_REGEX_INF || mhi > YARA_REGEX_SCAN_LIMIT ? YARA_REGEX_SCAN_LIMIT : mhi;
-    /* A required literal anywhere may beat a short positioned run. */
+    /* A required literal anywhere may beat a short positioned run: of the
+     * whole expression, or one per branch of a top-level alternative. */
     struct yara_regex_literals lits;
-    if (w.best.len < 3 && yara_regex_literals(re, &lits) == 0 && lits.n > 0) {
-        size_t shortest = SIZE_MAX;
-        for (size_t i = 0; i < lits.n; i++)
-            if (lits.v[i].len < shortest)
-                shortest = lits.v[i].len;
+    if (w.best.len < 3 && (yara_regex_literals(re, &lits) != 0 || shortest_literal(&lits) < 3))
+        alternative_literals(&w, yara_regex_flags(re), &lits);
+    if (w.best.len < 3 && lits.n > 0) {
+        size_t shortest = shortest_literal(&lits);
         if (shortest > w.best.len) {
             int rc = ASSAY_OK;
             for (size_t i = 0; i < lits.n && rc == ASSAY_OK; i++) {

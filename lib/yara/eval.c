@@ -13,6 +13,7 @@
 #include "yara/yscan.h"
 
 static const struct yval undef = {.type = YV_UNDEF};
+static struct yval read_int(const struct yscan *y, uint32_t which, struct yval off);
 
 static struct yval int_val(int64_t i)
 {
@@ -118,6 +119,11 @@ static struct yval call(struct yscan *y, const struct ynode *nd)
 }
 
 /* ---- readers ----------------------------------------------------------------------- */
+
+struct yval yeval_read(const struct yscan *y, uint32_t reader, int64_t offset)
+{
+    return read_int(y, reader, int_val(offset));
+}
 
 static struct yval read_int(const struct yscan *y, uint32_t which, struct yval off)
 {

@@ -57,6 +57,7 @@ void yrules_free(struct yrules *r)
     util_vec_free(&r->externals);
     util_vec_free(&r->regexes);
     util_vec_free(&r->scan_all);
+    util_vec_free(&r->first_sets);
     util_buf_free(&r->bytes);
     util_idset_free(&r->rule_names);
     memset(r, 0, sizeof *r);
@@ -158,14 +159,14 @@ bool yrules_may_have_rule(const struct yrules *r, uint32_t ns, const char *name)
 /* ---- one rule -------------------------------------------------------------- */
 
 struct mark {
-    size_t rules, strings, patterns, nodes, kids, regexes, bytes, max_vars;
+    size_t rules, strings, patterns, nodes, kids, regexes, bytes, max_vars, first_sets;
     uint32_t groups, module_count;
 };
 
 static struct mark mark_of(const struct yrules *r)
 {
     return (struct mark){r->rules.n, r->strings.n, r->patterns.n, r->nodes.n, r->kids.n,
-                         r->regexes.n, r->bytes.len, r->max_vars, r->groups, r->module_count};
+                         r->regexes.n, r->bytes.len, r->max_vars, r->first_sets.n, r->groups, r->module_count};
 }
 
 static void roll_back(struct yrules *r, const struct mark *m)
@@ -179,6 +180,7 @@ static void roll_back(struct yrules *r, const struct mark *m)
     r->kids.n = m->kids;
     r->regexes.n = m->regexes;
     r->bytes.len = m->bytes;
+    r->first_sets.n = m->first_sets;
     r->groups = m->groups;
     r->max_vars = (uint32_t)m->max_vars;
     r->module_count = m->module_count;

@@ -167,6 +167,12 @@ struct ypattern {
     struct yara_regex *pre_re, *fwd_re;
     uint32_t group;    /* candidate-start bookkeeping slot (see yscan) */
     bool prefiltered;  /* SCAN_ALL: Vectorscan tells which objects may match (set by the engine) */
+    uint32_t first;    /* REGEX/SCAN_ALL tried at candidate starts: index into yrules.first_sets
+                          of the bytes a match can start with, YRULES_NONE when any */
+};
+
+struct ybyteset {
+    uint8_t bits[32];
 };
 
 struct ystring {
@@ -185,6 +191,24 @@ struct ystring {
                                   (-f) must not stop at the first match */
 };
 
+/* A cheap test a rule's condition implies ("costs nothing when it cannot
+ * hold"): filesize bounds and header reads compared with constants, taken
+ * from the top-level `and` chain. Checked once per object before any of the
+ * rule's string hits is confirmed. */
+#define YGUARD_MAX_HEADER 4
+struct yguard_header {
+    uint8_t reader;    /* enum yreader */
+    uint8_t op;        /* YN_EQ or YN_NE */
+    uint32_t offset;
+    int64_t value;
+};
+
+struct yguard {
+    uint64_t size_min, size_max;
+    uint8_t nheader;
+    struct yguard_header header[YGUARD_MAX_HEADER];
+};
+
 struct yrule {
     const struct yara_rule *ast;
     const struct yara_file *file;  /* its imports */
@@ -195,6 +219,7 @@ struct yrule {
     uint32_t modules;          /* bit per module slot the condition uses */
     bool needs_match;          /* false whenever none of its strings matched: such a
                                   rule is not evaluated on objects where none did */
+    struct yguard guard;
     bool is_private, is_global;
 };
 
@@ -214,6 +239,7 @@ struct yrules {
     UTIL_VEC(struct yexternal) externals;
     UTIL_VEC(struct yara_regex *) regexes;  /* every compiled regex, freed at the end */
     UTIL_VEC(uint32_t) scan_all;            /* patterns without an atom */
+    UTIL_VEC(struct ybyteset) first_sets;   /* see ypattern.first */
     struct util_buf bytes;                  /* literal and atom bytes */
     struct util_idset rule_names;           /* (namespace, name hash) of every rule: a
                                                filter before looking a name up */

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "assay.h"
 #include "util/error.h"
@@ -33,11 +34,31 @@ int yscan_init(struct yscan *y, const struct yrules *r)
     y->rx = yara_regex_scratch_new();
     y->back = malloc((YARA_REGEX_SCAN_LIMIT + 1) * sizeof *y->back);
     y->capped_string = YRULES_NONE;
-    if (!y->back || !y->rule_matched || !y->lists || !y->group_next || !y->group_stamp || !y->rule_state || !y->vars || !y->rx) {
+    y->guarded = calloc(nr, sizeof *y->guarded);
+    for (size_t i = 0; y->guarded && i < r->rules.n; i++) {
+        const struct yguard *g = &r->rules.v[i].guard;
+        if (g->nheader || g->size_min > 0 || g->size_max != UINT64_MAX)
+            y->guarded[y->nguarded++] = (uint32_t)i;
+    }
+    if (!y->guarded || !y->back || !y->rule_matched || !y->lists || !y->group_next || !y->group_stamp || !y->rule_state || !y->vars || !y->rx) {
         yscan_free(y);
         return util_error(ASSAY_ENOMEM, "out of memory");
     }
     return ASSAY_OK;
+}
+
+int yscan_profile(struct yscan *y)
+{
+    if (!y->cost_ns)
+        y->cost_ns = calloc(y->r->rules.n ? y->r->rules.n : 1, sizeof *y->cost_ns);
+    return y->cost_ns ? ASSAY_OK : util_error(ASSAY_ENOMEM, "out of memory");
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void yscan_free(struct yscan *y)
@@ -53,6 +74,8 @@ void yscan_free(struct yscan *y)
     free(y->vars);
     yara_regex_scratch_free(y->rx);
     free(y->back);
+    free(y->cost_ns);
+    free(y->guarded);
     util_vec_free(&y->possible);
     yobj_arena_free(&y->arena);
     memset(y, 0, sizeof *y);
@@ -79,6 +102,18 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
     y->error = 0;
     y->modules_loaded = 0;
     y->possible.n = 0;
+    /* Rules whose guard fails are false before any hit is looked at. */
+    for (size_t k = 0; k < y->nguarded; k++) {
+        uint32_t i = y->guarded[k];
+        const struct yguard *g = &y->r->rules.v[i].guard;
+        bool ok = len >= g->size_min && len <= g->size_max;
+        for (uint8_t h = 0; ok && h < g->nheader; h++) {
+            struct yval v = yeval_read(y, g->header[h].reader, g->header[h].offset);
+            ok = v.type == YV_INT && ((v.i == g->header[h].value) == (g->header[h].op == YN_EQ));
+        }
+        if (!ok)
+            y->rule_state[i] = YRS_FALSE;
+    }
 }
 
 void yscan_end(struct yscan *y)
@@ -205,8 +240,22 @@ static void confirm_literal(struct yscan *y, const struct ypattern *p, uint64_t 
     record(y, p->string, start, p->lit_len, p->xor_key, false, p->flags & YPF_WIDE);
 }
 
+/* Can a match of p start at s? (its start-byte set, when it has one) */
+static inline bool may_start(const struct yscan *y, const struct ypattern *p, uint64_t s)
+{
+    if (p->first == YRULES_NONE)
+        return true;
+    if (s >= y->len)
+        return false;
+    const uint8_t *set = y->r->first_sets.v[p->first].bits;
+    uint8_t c = y->data[s];
+    return (set[c >> 3] >> (c & 7)) & 1;
+}
+
 static void try_start(struct yscan *y, const struct ypattern *p, uint64_t s, bool allow_empty)
 {
+    if (!may_start(y, p, s))
+        return;
     size_t mlen;
     bool oom = false;
     if (!yara_regex_match_at_with(y->rx, p->re, y->data, y->len, s, &mlen, &oom)) {
@@ -272,13 +321,16 @@ static void confirm_regex(struct yscan *y, const struct ypattern *p, uint64_t at
 int yscan_hit(struct yscan *y, uint32_t pi, uint64_t end)
 {
     const struct ypattern *p = &y->r->patterns.v[pi];
-    if (string_done(y, p->string) || end < p->atom_len)
+    if (string_done(y, p->string) || end < p->atom_len ||
+        y->rule_state[y->r->strings.v[p->string].rule] == YRS_FALSE) /* its guard failed */
         return 0;
-    uint64_t atom_start = end - p->atom_len;
+    uint64_t atom_start = end - p->atom_len, t0 = y->cost_ns ? now_ns() : 0;
     if (p->kind == YP_LITERAL)
         confirm_literal(y, p, atom_start);
     else
         confirm_regex(y, p, atom_start);
+    if (y->cost_ns)
+        y->cost_ns[y->r->strings.v[p->string].rule] += now_ns() - t0;
     return y->error ? 1 : 0;
 }
 
@@ -303,10 +355,14 @@ int yscan_finish_strings(struct yscan *y)
 {
     for (size_t i = 0; i < y->r->scan_all.n && !y->error; i++) {
         const struct ypattern *p = &y->r->patterns.v[y->r->scan_all.v[i]];
-        if (p->prefiltered && !possible(y, y->r->scan_all.v[i]))
+        if ((p->prefiltered && !possible(y, y->r->scan_all.v[i])) ||
+            y->rule_state[y->r->strings.v[p->string].rule] == YRS_FALSE)
             continue;
+        uint64_t t0 = y->cost_ns ? now_ns() : 0;
         for (uint64_t s = 0; s < y->len && !y->error && !string_done(y, p->string); s++)
             try_start(y, p, s, true);
+        if (y->cost_ns)
+            y->cost_ns[y->r->strings.v[p->string].rule] += now_ns() - t0;
     }
     return y->error;
 }
@@ -317,11 +373,16 @@ int yscan_evaluate(struct yscan *y)
 {
     const struct yrules *r = y->r;
     for (size_t i = 0; i < r->rules.n; i++) {
+        if (y->rule_state[i] == YRS_FALSE) /* its guard failed */
+            continue;
         if (r->rules.v[i].needs_match && y->rule_matched[i] != y->generation) {
             y->rule_state[i] = YRS_FALSE;
             continue;
         }
+        uint64_t t0 = y->cost_ns ? now_ns() : 0;
         struct yval v = yeval(y, r->rules.v[i].cond);
+        if (y->cost_ns)
+            y->cost_ns[i] += now_ns() - t0;
         if (y->error)
             return y->error;
         y->rule_state[i] = yval_true(v) ? YRS_TRUE : YRS_FALSE;

@@ -58,12 +58,18 @@ struct yscan {
     uint32_t cur_string;        /* the string of the innermost for..of */
     uint32_t capped_string;     /* one string that hit max_matches (YRULES_NONE: none) */
     int error;                  /* ASSAY_ENOMEM while matching */
+    uint64_t *cost_ns;          /* per rule: time spent confirming its strings and
+                                   evaluating it (NULL unless profiling) */
+    uint32_t *guarded;          /* rules with a guard (struct yguard), checked per object */
+    size_t nguarded;
     /* console.log output of the current object */
     void (*log)(void *user, const char *text, size_t n);
     void *log_user;
 };
 
 int yscan_init(struct yscan *y, const struct yrules *r);
+/* Start accounting time per rule (--profile). */
+int yscan_profile(struct yscan *y);
 void yscan_free(struct yscan *y);
 
 void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_matches, bool fast,
@@ -86,6 +92,9 @@ static inline const struct ymatch_list *yscan_matches(const struct yscan *y, uin
     const struct ymatch_list *l = &y->lists[s];
     return l->stamp == y->generation && l->n ? l : NULL;
 }
+
+/* eval.c: int8..uint32be at `offset` of the object (undefined past the end). */
+struct yval yeval_read(const struct yscan *y, uint32_t reader, int64_t offset);
 
 /* eval.c: the value of condition node `n`, and YARA's truth of a value
  * (undefined, 0, 0.0 and "" are false). */
