@@ -75,7 +75,7 @@ static void on_problem(void *user, const struct assay_problem *p)
         return;
     }
     if (!o->quiet)
-        fprintf(stderr, "%s: %s ERROR\n", p->path, p->reason);
+        fprintf(stderr, "%s: %s %s\n", p->path, p->reason, p->warning ? "WARNING" : "ERROR");
 }
 
 static void on_profile(void *user, const struct assay_rule_cost *costs, size_t count)

@@ -227,7 +227,7 @@ char *assay_problem_json(const struct assay_problem *p)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "type", json_string("error"));
+    json_object_set_new(o, "type", json_string(p->warning ? "warning" : "error"));
     set_text(o, "path", p->path);
     json_object_set_new(o, "code", json_string(assay_status_name(p->code)));
     set_text(o, "reason", p->reason);

@@ -171,4 +171,14 @@ if truncate -s 4400M "$big" 2>/dev/null; then
     rm -f "$big"
 fi
 
+# -- YARA: a string with more than a million matches is capped with a warning
+#    naming rule and string; the scan goes on and the rule still matches
+python3 -c "import sys; sys.stdout.buffer.write(b'a' * 1100000)" > "$WORK/many.bin"
+printf 'rule many { strings: $a = "a" condition: #a > 5 }\n' > "$WORK/many.yar"
+run "$ASSAY" scan --no-summary -r "$WORK/many.yar" "$WORK/many.bin"
+expect_status "capped YARA string: found, not an error" 1
+expect_out "capped YARA string: rule reported" "many.bin: many FOUND"
+expect_err "capped YARA string: warning names rule and string" "rule many: string \\\$a has more than 1000000 matches.* WARNING"
+rm -f "$WORK/many.bin"
+
 finish
