@@ -254,29 +254,80 @@ static int resolve(struct pattern_list *p)
 
 /* Every YARA pattern with an atom joins the same literal databases, with
  * pattern ids after the ClamAV bodies. */
+/* The literal handed to Vectorscan for a YARA pattern's atom: leading 00
+ * bytes are dropped when enough remains (the hit still ends where the atom
+ * ends, and the verifier checks the whole string); otherwise an atom
+ * starting with 00 goes to the slower regex database. */
+static const uint8_t *yara_prefilter_literal(const struct yrules *y, const struct ypattern *p, uint32_t *len)
+{
+    const uint8_t *a = yrules_bytes(y, p->atom);
+    uint32_t alen = p->atom_len, skip = 0;
+    while (skip < alen && a[skip] == 0)
+        skip++;
+    if (skip > 0 && alen - skip >= 2) {
+        a += skip;
+        alen -= skip;
+    }
+    *len = alen;
+    return a;
+}
+
+static int cmp_yara_atoms(const void *pa, const void *pb, void *ctx)
+{
+    const struct yrules *y = ctx;
+    const struct ypattern *a = &y->patterns.v[*(const uint32_t *)pa], *b = &y->patterns.v[*(const uint32_t *)pb];
+    uint32_t na, nb;
+    const uint8_t *la = yara_prefilter_literal(y, a, &na), *lb = yara_prefilter_literal(y, b, &nb);
+    if (na != nb)
+        return na < nb ? -1 : 1;
+    if (a->atom_nocase != b->atom_nocase)
+        return a->atom_nocase < b->atom_nocase ? -1 : 1;
+    int c = memcmp(la, lb, na);
+    if (c)
+        return c;
+    return *(const uint32_t *)pa < *(const uint32_t *)pb ? -1 : 1;
+}
+
 static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct pattern_list *nul_atoms,
                           struct util_buf *rx)
 {
     const struct yrules *y = &e->yara;
+    /* Patterns with the same prefilter literal share one Vectorscan pattern;
+     * a hit is handed to each of them through yara_atom_next. */
+    UTIL_VEC(uint32_t) order = {0};
+    if (util_vec_reserve(&e->yara_atom_next, y->patterns.n) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    e->yara_atom_next.n = y->patterns.n;
     for (uint32_t i = 0; i < y->patterns.n; i++) {
+        e->yara_atom_next.v[i] = YRULES_NONE;
+        if (y->patterns.v[i].atom_len && util_vec_push(&order, i) != 0) {
+            util_vec_free(&order);
+            return util_error(ASSAY_ENOMEM, "out of memory");
+        }
+    }
+    if (order.n > 1)
+        qsort_r(order.v, order.n, sizeof order.v[0], cmp_yara_atoms, (void *)y);
+    for (size_t k = 0; k < order.n; k++) {
+        uint32_t i = order.v[k];
         const struct ypattern *p = &y->patterns.v[i];
-        if (p->atom_len == 0)
-            continue;
-        const uint8_t *a = yrules_bytes(y, p->atom);
-        uint32_t alen = p->atom_len;
+        if (k > 0) {
+            const struct ypattern *q = &y->patterns.v[order.v[k - 1]];
+            uint32_t nq, np;
+            const uint8_t *lq = yara_prefilter_literal(y, q, &nq), *lp = yara_prefilter_literal(y, p, &np);
+            if (nq == np && q->atom_nocase == p->atom_nocase && memcmp(lq, lp, np) == 0) {
+                /* same literal: chain after the group's head */
+                uint32_t head = order.v[k - 1];
+                while (e->yara_atom_next.v[head] != YRULES_NONE)
+                    head = e->yara_atom_next.v[head];
+                e->yara_atom_next.v[head] = i;
+                continue;
+            }
+        }
+        uint32_t alen;
+        const uint8_t *a = yara_prefilter_literal(y, p, &alen);
         unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
         unsigned id = e->yara_base + i;
         int rc;
-        /* Leading 00 bytes are dropped from the prefilter literal when enough
-         * remains: the hit still ends where the atom ends, and the verifier
-         * checks the whole string. Otherwise the slower regex database. */
-        uint32_t skip = 0;
-        while (skip < alen && a[skip] == 0)
-            skip++;
-        if (skip > 0 && alen - skip >= 2) {
-            a += skip;
-            alen -= skip;
-        }
         if (a[0] == 0) {
             rx->len = 0;
             rc = 0;
@@ -294,9 +345,12 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
                             util_vec_push(&atoms->flags, flags) != 0 || util_vec_push(&atoms->ids, id) != 0))
                 rc = -1;
         }
-        if (rc != 0)
+        if (rc != 0) {
+            util_vec_free(&order);
             return util_error(ASSAY_ENOMEM, "out of memory");
+        }
     }
+    util_vec_free(&order);
     return ASSAY_OK;
 }
 
@@ -502,6 +556,7 @@ void engine_free(struct engine *e)
         util_vec_free(&e->direct);
     if (e->zero_true.cap)
         util_vec_free(&e->zero_true);
+    util_vec_free(&e->yara_atom_next);
     if (e->size_filter.cap)
         util_vec_free(&e->size_filter);
     if (e->hash_fence.cap)

@@ -40,6 +40,8 @@ struct engine {
     struct sigdb sig;
     struct yrules yara;            /* YARA rules; their patterns share the atom databases */
     uint32_t yara_base;            /* pattern ids >= this are YARA patterns (id - yara_base) */
+    UTIL_VEC(uint32_t) yara_atom_next; /* per YARA pattern: the next one sharing its prefilter
+                                          literal (YRULES_NONE ends the chain) */
     hs_database_t *atoms;
     hs_database_t *atoms_nul;      /* atoms starting with 00, as escaped regexes */
     hs_database_t *fallback;

@@ -191,7 +191,10 @@ static int on_hit(struct object *o, unsigned id, unsigned long long to, bool who
             return 0;
         if (whole_match)
             return yscan_possible(o->s->yara, id - o->e->yara_base);
-        return yscan_hit(o->s->yara, id - o->e->yara_base, end);
+        for (uint32_t p = id - o->e->yara_base; p != YRULES_NONE; p = o->e->yara_atom_next.v[p])
+            if (yscan_hit(o->s->yara, p, end))
+                return 1;
+        return 0;
     }
     const struct sig_body *b = &o->e->sig.bodies.v[id];
     touch(o->s, id);
