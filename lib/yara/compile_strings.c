@@ -681,6 +681,12 @@ static unsigned unsigned_flags_of(const struct yara_regex *re)
  * on (forward) and the items before it, reversed (matched backwards). */
 static int split_at_atom(struct yrules *r, const struct atom_walk *w, unsigned flags, struct ypattern *p)
 {
+    if (w->best.item == 0) {
+        /* The atom starts the expression: the forward half is all of it. */
+        p->fwd_re = p->re;
+        p->pre_re = NULL;
+        return ASSAY_OK;
+    }
     struct util_buf pre = {0}, fwd = {0};
     int rc = 0;
     for (size_t i = w->best.item; i < w->items.n && rc == 0; i++)
