@@ -83,11 +83,6 @@ static int set_kids(struct cc *c, uint32_t n, const uint32_t *kids, size_t count
     return ASSAY_OK;
 }
 
-static uint32_t kid(struct cc *c, uint32_t n, uint32_t k)
-{
-    return c->r->kids.v[node(c, n)->kid_first + k];
-}
-
 static const char *type_name(uint8_t t)
 {
     switch (t) {
@@ -147,7 +142,7 @@ static bool name_matches(const char *pattern, const char *name)
 }
 
 /* The members of a set: string, rule or node indices. */
-static int compile_set(struct cc *c, const struct yara_expr *e, uint32_t n, bool for_of)
+static int compile_set(struct cc *c, const struct yara_expr *e, uint32_t n)
 {
     const struct yara_set *set = &e->set;
     UTIL_VEC(uint32_t) items = {0};
@@ -202,7 +197,6 @@ static int compile_set(struct cc *c, const struct yara_expr *e, uint32_t n, bool
         }
         break;
     }
-    (void)for_of;
     if (nd->set_kind == YSET_STRINGS)
         for (size_t i = 0; i < items.n; i++)
             note_use(c, items.v[i], false, 0);
@@ -627,7 +621,7 @@ static int of_expr(struct cc *c, const struct yara_expr *e, uint32_t *out)
     if (rc == ASSAY_OK)
         rc = compile_quant(c, e, *out, &constant);
     if (rc == ASSAY_OK)
-        rc = compile_set(c, e, *out, false);
+        rc = compile_set(c, e, *out);
     if (rc != ASSAY_OK)
         return rc;
     bool at = false;
@@ -676,7 +670,7 @@ static int for_of(struct cc *c, const struct yara_expr *e, uint32_t *out)
     if (rc == ASSAY_OK)
         rc = compile_quant(c, e, *out, &constant);
     if (rc == ASSAY_OK)
-        rc = compile_set(c, e, *out, true);
+        rc = compile_set(c, e, *out);
     if (rc != ASSAY_OK)
         return rc;
     if (node(c, *out)->set_kind != YSET_STRINGS)
@@ -1007,6 +1001,5 @@ int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *
         *g = (struct yguard){.size_min = 0, .size_max = UINT64_MAX};
         guard_conjunct(r, root, g);
     }
-    (void)kid;
     return rc;
 }
