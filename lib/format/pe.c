@@ -792,78 +792,88 @@ static int add_import_dll(struct fmt_pe *pe, struct import_walk *w, uint64_t nam
     return ASSAY_OK;
 }
 
-static int parse_imports(struct fmt_pe *pe)
+/* One descriptor of an import table: the DLL name, the name table and the
+ * IAT as RVAs; false at the table's terminator. */
+typedef bool (*import_descriptor_fn)(const struct fmt_pe *pe, const uint8_t *d, uint32_t *name, uint32_t *names,
+                                     uint32_t *iat);
+
+static bool standard_descriptor(const struct fmt_pe *pe, const uint8_t *d, uint32_t *name, uint32_t *names,
+                                uint32_t *iat)
 {
-    const struct fmt_pe_data_directory *dir = &pe->data_directories[FMT_PE_DIR_IMPORT];
+    (void)pe;
+    *names = fmt_pe_u32_(d);
+    *name = fmt_pe_u32_(d + 12);
+    *iat = fmt_pe_u32_(d + 16);
+    return !(*name == 0 && *iat == 0);
+}
+
+static bool delayed_descriptor(const struct fmt_pe *pe, const uint8_t *d, uint32_t *name, uint32_t *names,
+                               uint32_t *iat)
+{
+    uint32_t attrs = fmt_pe_u32_(d);
+    uint64_t n = fmt_pe_u32_(d + 4), i = fmt_pe_u32_(d + 12), t = fmt_pe_u32_(d + 16);
+    if (n == 0 && i == 0 && t == 0)
+        return false;
+    if ((attrs & 1) == 0) {
+        /* Version 1 descriptors hold virtual addresses. */
+        n -= pe->image_base;
+        i -= pe->image_base;
+        t -= pe->image_base;
+    }
+    *name = (uint32_t)n;
+    *iat = (uint32_t)i;
+    *names = (uint32_t)t;
+    return true;
+}
+
+/* The standard (20-byte descriptors) or delayed (32-byte) import table. */
+static int walk_import_table(struct fmt_pe *pe, unsigned dir_index, size_t entry_size, import_descriptor_fn decode,
+                             struct import_walk *w)
+{
+    const struct fmt_pe_data_directory *dir = &pe->data_directories[dir_index];
     uint64_t off;
     if (!dir->virtual_address || !fmt_pe_rva_offset(pe, dir->virtual_address, &off))
         return ASSAY_OK;
-    struct import_walk w = {0};
-    w.dlls = fmt_pe_alloc_(pe, sizeof(*w.dlls) * FMT_PE_MAX_IMPORT_DLLS);
-    if (!w.dlls)
+    w->dlls = fmt_pe_alloc_(pe, sizeof(*w->dlls) * FMT_PE_MAX_IMPORT_DLLS);
+    if (!w->dlls)
         return ASSAY_ENOMEM;
-    for (size_t i = 0; fmt_pe_read_ok_(pe, off + 20 * i, 20); i++) {
-        if (w.ndlls >= FMT_PE_MAX_IMPORT_DLLS || i >= 4 * FMT_PE_MAX_IMPORT_DLLS) {
-            w.truncated = true;
+    for (size_t i = 0; fmt_pe_read_ok_(pe, off + entry_size * i, entry_size); i++) {
+        if (w->ndlls >= FMT_PE_MAX_IMPORT_DLLS || i >= 4 * FMT_PE_MAX_IMPORT_DLLS) {
+            w->truncated = true;
             break;
         }
-        const uint8_t *d = pe->data_ + off + 20 * i;
-        uint32_t lookup = fmt_pe_u32_(d), name = fmt_pe_u32_(d + 12), iat = fmt_pe_u32_(d + 16);
-        if (name == 0 && iat == 0)
+        uint32_t name, names, iat;
+        if (!decode(pe, pe->data_ + off + entry_size * i, &name, &names, &iat))
             break;
-        int rc = add_import_dll(pe, &w, name, lookup, iat);
+        int rc = add_import_dll(pe, w, name, names, iat);
         if (rc == 1)
             break;
         if (rc != ASSAY_OK)
             return rc;
     }
+    return ASSAY_OK;
+}
+
+static int parse_imports(struct fmt_pe *pe)
+{
+    struct import_walk w = {0};
+    int rc = walk_import_table(pe, FMT_PE_DIR_IMPORT, 20, standard_descriptor, &w);
     pe->imports = w.dlls;
     pe->nimports = w.ndlls;
     pe->number_of_imported_functions = w.nfuncs;
     pe->imports_truncated = w.truncated;
-    return ASSAY_OK;
+    return rc;
 }
 
 static int parse_delayed_imports(struct fmt_pe *pe)
 {
-    const struct fmt_pe_data_directory *dir = &pe->data_directories[FMT_PE_DIR_DELAY_IMPORT];
-    uint64_t off;
-    if (!dir->virtual_address || !fmt_pe_rva_offset(pe, dir->virtual_address, &off))
-        return ASSAY_OK;
     struct import_walk w = {0};
-    w.dlls = fmt_pe_alloc_(pe, sizeof(*w.dlls) * FMT_PE_MAX_IMPORT_DLLS);
-    if (!w.dlls)
-        return ASSAY_ENOMEM;
-    for (size_t i = 0; fmt_pe_read_ok_(pe, off + 32 * i, 32); i++) {
-        if (w.ndlls >= FMT_PE_MAX_IMPORT_DLLS || i >= 4 * FMT_PE_MAX_IMPORT_DLLS) {
-            w.truncated = true;
-            break;
-        }
-        const uint8_t *d = pe->data_ + off + 32 * i;
-        uint32_t attrs = fmt_pe_u32_(d);
-        uint64_t name = fmt_pe_u32_(d + 4), iat = fmt_pe_u32_(d + 12), names = fmt_pe_u32_(d + 16);
-        if (name == 0 && iat == 0 && names == 0)
-            break;
-        if ((attrs & 1) == 0) {
-            /* Version 1 descriptors hold virtual addresses. */
-            name -= pe->image_base;
-            iat -= pe->image_base;
-            names -= pe->image_base;
-            name &= 0xffffffff;
-            iat &= 0xffffffff;
-            names &= 0xffffffff;
-        }
-        int rc = add_import_dll(pe, &w, name, names, iat);
-        if (rc == 1)
-            break;
-        if (rc != ASSAY_OK)
-            return rc;
-    }
+    int rc = walk_import_table(pe, FMT_PE_DIR_DELAY_IMPORT, 32, delayed_descriptor, &w);
     pe->delayed_imports = w.dlls;
     pe->ndelayed_imports = w.ndlls;
     pe->number_of_delayed_imported_functions = w.nfuncs;
     pe->delayed_imports_truncated = w.truncated;
-    return ASSAY_OK;
+    return rc;
 }
 
 /* pefile's rule: the DLL name lowercased, a .dll/.ocx/.sys extension cut;
