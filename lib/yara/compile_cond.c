@@ -614,14 +614,21 @@ static int string_op(struct cc *c, const struct yara_expr *e, uint32_t *out)
     return rc;
 }
 
-static int of_expr(struct cc *c, const struct yara_expr *e, uint32_t *out)
+/* The part `of` and `for .. of` share: the node, its quantifier, its set. */
+static int quantified_set(struct cc *c, const struct yara_expr *e, uint8_t op, uint32_t *out, int64_t *constant)
 {
-    int rc = new_node(c, YN_OF, YV_INT, out);
-    int64_t constant;
+    int rc = new_node(c, op, YV_INT, out);
     if (rc == ASSAY_OK)
-        rc = compile_quant(c, e, *out, &constant);
+        rc = compile_quant(c, e, *out, constant);
     if (rc == ASSAY_OK)
         rc = compile_set(c, e, *out);
+    return rc;
+}
+
+static int of_expr(struct cc *c, const struct yara_expr *e, uint32_t *out)
+{
+    int64_t constant;
+    int rc = quantified_set(c, e, YN_OF, out, &constant);
     if (rc != ASSAY_OK)
         return rc;
     bool at = false;
@@ -665,12 +672,8 @@ static int push_var(struct cc *c, const struct yara_expr *e, const char *name, u
 
 static int for_of(struct cc *c, const struct yara_expr *e, uint32_t *out)
 {
-    int rc = new_node(c, YN_FOR_OF, YV_INT, out);
     int64_t constant;
-    if (rc == ASSAY_OK)
-        rc = compile_quant(c, e, *out, &constant);
-    if (rc == ASSAY_OK)
-        rc = compile_set(c, e, *out);
+    int rc = quantified_set(c, e, YN_FOR_OF, out, &constant);
     if (rc != ASSAY_OK)
         return rc;
     if (node(c, *out)->set_kind != YSET_STRINGS)
