@@ -7,64 +7,12 @@
 
 #include "util/buf.h"
 
-#define ARENA_BLOCK_MIN 16384
-
-struct yara_arena_block {
-    struct yara_arena_block *next;
-    size_t used, size;
-    max_align_t data[];
-};
-
-void *yara_arena_alloc(struct yara_arena *a, size_t size)
-{
-    size_t need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-    if (need < size)
-        return NULL;
-    struct yara_arena_block *b = a->head;
-    if (b == NULL || b->size - b->used < need) {
-        size_t bsize = need > ARENA_BLOCK_MIN ? need : ARENA_BLOCK_MIN;
-        b = malloc(sizeof *b + bsize);
-        if (b == NULL)
-            return NULL;
-        b->used = 0;
-        b->size = bsize;
-        b->next = a->head;
-        a->head = b;
-    }
-    void *p = (char *)b->data + b->used;
-    b->used += need;
-    memset(p, 0, need);
-    return p;
-}
-
-char *yara_arena_strndup(struct yara_arena *a, const char *s, size_t n)
-{
-    char *p = yara_arena_alloc(a, n + 1);
-    if (p == NULL)
-        return NULL;
-    if (n > 0)
-        memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-void yara_arena_free(struct yara_arena *a)
-{
-    struct yara_arena_block *b = a->head;
-    while (b != NULL) {
-        struct yara_arena_block *next = b->next;
-        free(b);
-        b = next;
-    }
-    a->head = NULL;
-}
-
 void yara_file_free(struct yara_file *f)
 {
     if (f == NULL)
         return;
-    struct yara_arena arena = f->arena; /* f itself lives in its arena */
-    yara_arena_free(&arena);
+    struct util_arena arena = f->arena; /* f itself lives in its arena */
+    util_arena_free(&arena);
 }
 
 /* ---- S-expression printer ---------------------------------------------- */

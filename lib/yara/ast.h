@@ -1,7 +1,7 @@
 /* ast.h — the syntax tree the YARA 4.5 front end (lexer.c, parser.c) builds.
  *
  * Design
- *   - One arena (struct yara_arena) owns every node, string and array of a
+ *   - One arena (struct util_arena) owns every node, string and array of a
  *     parsed file: yara_file_free() releases everything at once, and nodes can
  *     point at each other freely. Arrays are (pointer, count) pairs allocated
  *     in the arena once their size is known.
@@ -35,20 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/arena.h"
+
 #define YARA_MAX_DEPTH 128
 #define YARA_MAX_HEX_DEPTH 32
 #define YARA_MAX_INCLUDE_DEPTH 16
-
-/* ---- arena ---------------------------------------------------------------- */
-
-struct yara_arena_block;
-struct yara_arena {
-    struct yara_arena_block *head;
-};
-
-void *yara_arena_alloc(struct yara_arena *a, size_t size); /* zeroed; NULL on OOM */
-char *yara_arena_strndup(struct yara_arena *a, const char *s, size_t n);
-void yara_arena_free(struct yara_arena *a);
 
 /* ---- positions ---------------------------------------------------------- */
 
@@ -247,7 +238,7 @@ struct yara_include {
 };
 
 struct yara_file {
-    struct yara_arena arena;
+    struct util_arena arena;
     const char *name;
     struct yara_import *imports;
     size_t import_count;

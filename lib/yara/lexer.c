@@ -164,7 +164,7 @@ void yara_token_describe(const struct yara_token *t, char *out, size_t size)
 /* ---- character scanning ------------------------------------------------- */
 
 void yara_lexer_init(struct yara_lexer *lx, const char *file, const char *src, size_t len,
-                     struct yara_arena *arena, struct yara_diag *diag)
+                     struct util_arena *arena, struct yara_diag *diag)
 {
     memset(lx, 0, sizeof *lx);
     lx->src = src;
@@ -359,7 +359,7 @@ static int scan_text(struct yara_lexer *lx, struct yara_token *t)
             i++;
         cap += 2;
     }
-    uint8_t *out = yara_arena_alloc(lx->arena, cap + 1);
+    uint8_t *out = util_arena_alloc(lx->arena, cap + 1);
     if (out == NULL)
         return oom(lx);
     for (;;) {
@@ -392,7 +392,7 @@ static int scan_regex(struct yara_lexer *lx, struct yara_token *t)
     size_t start = lx->off, cap = 0;
     while (start + cap < lx->len && lx->src[start + cap] != '\n')
         cap++;
-    uint8_t *out = yara_arena_alloc(lx->arena, cap + 1);
+    uint8_t *out = util_arena_alloc(lx->arena, cap + 1);
     if (out == NULL)
         return oom(lx);
     size_t n = 0;

@@ -98,12 +98,12 @@ struct yara_lexer {
     size_t len, off;
     uint32_t line, column;
     const char *file;
-    struct yara_arena *arena; /* decoded text goes here */
+    struct util_arena *arena; /* decoded text goes here */
     struct yara_diag *diag;
 };
 
 void yara_lexer_init(struct yara_lexer *lx, const char *file, const char *src, size_t len,
-                     struct yara_arena *arena, struct yara_diag *diag);
+                     struct util_arena *arena, struct yara_diag *diag);
 
 /* Read the next token; `value` allows a hex string. Returns 0, or -1 with
  * *lx->diag filled in. */

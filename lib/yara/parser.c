@@ -17,7 +17,7 @@
 
 void *parser_alloc(struct parser *p, size_t size)
 {
-    void *m = yara_arena_alloc(p->sh->arena, size);
+    void *m = util_arena_alloc(p->sh->arena, size);
     if (m == NULL)
         yara_diag_set(p->sh->diag, YARA_ERR_NOMEM, p->tok.pos, "out of memory");
     return m;
@@ -82,7 +82,7 @@ int parser_expect(struct parser *p, enum yara_tok kind)
 
 const char *parser_token_text(struct parser *p)
 {
-    char *s = yara_arena_strndup(p->sh->arena, p->tok.start, p->tok.len);
+    char *s = util_arena_strndup(p->sh->arena, p->tok.start, p->tok.len);
     if (s == NULL)
         yara_diag_set(p->sh->diag, YARA_ERR_NOMEM, p->tok.pos, "out of memory");
     return s;
@@ -490,7 +490,7 @@ static int parse_include(struct parser *p)
         free(resolved);
         return parser_error(p, YARA_ERR_COULD_NOT_OPEN_FILE, inc.pos, "can't open include file: %s", inc.path);
     }
-    inc.resolved = yara_arena_strndup(p->sh->arena, resolved ? resolved : inc.path,
+    inc.resolved = util_arena_strndup(p->sh->arena, resolved ? resolved : inc.path,
                                       strlen(resolved ? resolved : inc.path));
     free(resolved);
     int rc = inc.resolved == NULL ? -1 : avec_push(p, &p->sh->includes, &inc, sizeof inc);
@@ -583,11 +583,11 @@ int yara_parse(const char *name, const char *text, size_t len, const struct yara
 {
     *out = NULL;
     memset(diag, 0, sizeof *diag);
-    struct yara_arena arena = {0};
-    struct yara_file *f = yara_arena_alloc(&arena, sizeof *f);
-    const char *fname = f ? yara_arena_strndup(&arena, name ? name : "<input>", strlen(name ? name : "<input>")) : NULL;
+    struct util_arena arena = {0};
+    struct yara_file *f = util_arena_alloc(&arena, sizeof *f);
+    const char *fname = f ? util_arena_strndup(&arena, name ? name : "<input>", strlen(name ? name : "<input>")) : NULL;
     if (fname == NULL) {
-        yara_arena_free(&arena);
+        util_arena_free(&arena);
         diag->code = YARA_ERR_NOMEM;
         snprintf(diag->message, sizeof diag->message, "out of memory");
         return util_error(ASSAY_ENOMEM, "%s", diag->message);
@@ -597,7 +597,7 @@ int yara_parse(const char *name, const char *text, size_t len, const struct yara
     struct parser p = {.sh = &sh};
     yara_lexer_init(&p.lx, fname, text, len, &arena, diag);
     if (parser_next(&p) < 0 || parse_file_body(&p) < 0) {
-        yara_arena_free(&arena);
+        util_arena_free(&arena);
         return util_error(status_of(diag->code), "%s", diag->message);
     }
     finish_file(&sh);

@@ -73,7 +73,7 @@ static const char *string_name_of(struct parser *p)
     const char *t = parser_token_text(p);
     if (t == NULL)
         return NULL;
-    char *s = yara_arena_strndup(p->sh->arena, t, strlen(t));
+    char *s = util_arena_strndup(p->sh->arena, t, strlen(t));
     if (s != NULL)
         s[0] = '$';
     return s;
@@ -247,7 +247,7 @@ static int try_rule_set(struct parser *p, struct yara_set *set)
     for (size_t i = 0; i < items.n; i++)
         if (((bool *)wild.v)[i]) {
             const char *n = ((const char **)items.v)[i];
-            char *s = yara_arena_alloc(p->sh->arena, strlen(n) + 2);
+            char *s = util_arena_alloc(p->sh->arena, strlen(n) + 2);
             if (s == NULL)
                 return -1;
             strcpy(s, n);

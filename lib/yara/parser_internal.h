@@ -15,7 +15,7 @@ struct avec {
 /* State shared by a file and the files it includes. */
 struct parse_shared {
     struct yara_file *file;
-    struct yara_arena *arena;
+    struct util_arena *arena;
     struct yara_diag *diag;
     const struct yara_parse_options *opts;
     struct avec rules;     /* struct yara_rule * */
