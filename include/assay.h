@@ -35,6 +35,7 @@ enum assay_status {
     ASSAY_EINVAL = -6,   /* an invalid argument */
     ASSAY_EENGINE = -7,  /* the matching engine refused a pattern set */
     ASSAY_EEMPTY = -8,   /* a database that holds no signatures */
+    ASSAY_ENOTFOUND = -9, /* a file or entry that does not exist */
 };
 
 /* Message for the last failure on the calling thread ("" if none). */

@@ -3,12 +3,19 @@
 # Build: compiler, Meson/Ninja, and the libraries libassay links.
 # Tests: cmocka, the reference tools (clamscan, yara) and their test files,
 # clang with the libFuzzer runtime for the fuzz targets.
+# Review (issue 4): libyaml (policy, catalog), SQLite (store, rpmdb), hivex
+# (registry hives); hwdata and ieee-data name USB/PCI ids and MAC prefixes; the
+# tests build their fixtures with hivexregedit (libwin-hivex-perl), mingw-w64
+# (windres, a PE with version info), osslsigncode (Authenticode) and check the
+# HTML report in headless chromium.
 set -euo pipefail
 packages=(
     gcc pkg-config meson ninja-build python3
     libvectorscan-dev libssl-dev libarchive-dev libjansson-dev
     libcmocka-dev clamav clamav-testfiles yara libyara-dev
     clang libclang-rt-14-dev
+    libyaml-dev libsqlite3-dev libhivex-dev hwdata ieee-data
+    libwin-hivex-perl mingw-w64 osslsigncode sqlite3 chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -20,6 +20,7 @@ const char *assay_status_name(int code)
     case ASSAY_EINVAL: return "EINVAL";
     case ASSAY_EENGINE: return "EENGINE";
     case ASSAY_EEMPTY: return "EEMPTY";
+    case ASSAY_ENOTFOUND: return "ENOTFOUND";
     default: return "EUNKNOWN";
     }
 }

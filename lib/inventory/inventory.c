@@ -1,0 +1,270 @@
+/* inventory.c — the item model's helpers and reading below the root (see
+ * inventory.h). */
+#include "inventory/inventory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+#define INV_READ_MAX_DEFAULT ((size_t)256 << 20)
+
+static const char *host_name(struct inventory *inv)
+{
+    char name[256] = "";
+    if (inv->live) {
+        if (gethostname(name, sizeof name - 1) != 0)
+            name[0] = '\0';
+    } else {
+        struct util_buf b = {0};
+        if (inv_read_file(inv, "/etc/hostname", 4096, &b) == 0 && b.len > 0) {
+            size_t n = strcspn((const char *)b.data, "\r\n");
+            if (n >= sizeof name)
+                n = sizeof name - 1;
+            memcpy(name, b.data, n);
+            name[n] = '\0';
+        }
+        util_buf_free(&b);
+    }
+    return inv_strdup(inv, name[0] ? name : inv->root);
+}
+
+int inventory_init(struct inventory *inv, const char *root)
+{
+    memset(inv, 0, sizeof *inv);
+    if (root == NULL || root[0] == '\0')
+        root = "/";
+    size_t n = strlen(root);
+    while (n > 1 && root[n - 1] == '/')
+        n--;
+    inv->root = inv_strndup(inv, root, n);
+    if (inv->root == NULL)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    inv->live = strcmp(inv->root, "/") == 0;
+    struct stat st;
+    const char *why = NULL;
+    if (stat(inv->root, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = "not a folder";
+    if (why != NULL) {
+        inventory_free(inv);
+        return util_error(ASSAY_EIO, "%s: %s", root, why);
+    }
+    inv->host = host_name(inv);
+    return inv->host ? 0 : util_error(ASSAY_ENOMEM, "out of memory");
+}
+
+void inventory_free(struct inventory *inv)
+{
+    for (size_t i = 0; i < inv->items.n; i++) {
+        struct inv_item *it = inv->items.v[i];
+        util_vec_free(&it->attrs);
+        util_vec_free(&it->evidence);
+        util_vec_free(&it->files);
+    }
+    util_vec_free(&inv->items);
+    util_vec_free(&inv->problems);
+    util_arena_free(&inv->arena);
+    memset(inv, 0, sizeof *inv);
+}
+
+struct inv_item *inv_item_new(struct inventory *inv, enum inv_kind kind, const char *collector)
+{
+    struct inv_item *it = util_arena_alloc(&inv->arena, sizeof *it);
+    if (it == NULL || util_vec_push(&inv->items, it) != 0)
+        return NULL;
+    it->kind = (uint8_t)kind;
+    it->collector = collector;
+    return it;
+}
+
+const char *inv_strdup(struct inventory *inv, const char *s)
+{
+    return util_arena_strdup(&inv->arena, s);
+}
+
+const char *inv_strndup(struct inventory *inv, const char *s, size_t n)
+{
+    return s == NULL ? NULL : util_arena_strndup(&inv->arena, s, n);
+}
+
+const char *inv_printf(struct inventory *inv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = util_arena_alloc(&inv->arena, (size_t)n + 1);
+    if (p == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+int inv_attr_add(struct inventory *inv, struct inv_item *it, const char *name, const char *value)
+{
+    if (value == NULL || value[0] == '\0')
+        return 0;
+    struct inv_attr a = {name, inv_strdup(inv, value)};
+    if (a.value == NULL || util_vec_push(&it->attrs, a) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    return 0;
+}
+
+int inv_evidence_add(struct inventory *inv, struct inv_item *it, const char *attribute,
+                     const char *value, const char *source, const char *locator,
+                     enum inv_strength strength)
+{
+    if (value == NULL || value[0] == '\0')
+        return 0;
+    struct inv_evidence e = {
+        .attribute = attribute,
+        .value = inv_strdup(inv, value),
+        .source = inv_strdup(inv, source),
+        .locator = inv_strdup(inv, locator),
+        .strength = (uint8_t)strength,
+    };
+    if (e.value == NULL || (source && e.source == NULL) || (locator && e.locator == NULL) ||
+        util_vec_push(&it->evidence, e) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    return 0;
+}
+
+int inv_file_add(struct inventory *inv, struct inv_item *it, const char *path)
+{
+    if (path == NULL || path[0] == '\0')
+        return 0;
+    const char *p = inv_strdup(inv, path);
+    if (p == NULL || util_vec_push(&it->files, p) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    return 0;
+}
+
+const char *inv_attr_get(const struct inv_item *it, const char *name)
+{
+    for (size_t i = 0; i < it->attrs.n; i++)
+        if (strcmp(it->attrs.v[i].name, name) == 0)
+            return it->attrs.v[i].value;
+    return NULL;
+}
+
+void inv_problem_add(struct inventory *inv, const char *path, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct inv_problem p = {inv_strdup(inv, path), inv_strdup(inv, msg)};
+    if (p.message != NULL)
+        (void)util_vec_push(&inv->problems, p); /* out of memory: the problem is lost, not the run */
+}
+
+char *inv_path(const struct inventory *inv, const char *rel)
+{
+    while (*rel == '/')
+        rel++;
+    bool slash = strcmp(inv->root, "/") != 0;
+    size_t n = strlen(inv->root) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (p != NULL)
+        snprintf(p, n, "%s%s%s", inv->root, slash ? "/" : "", rel);
+    return p;
+}
+
+bool inv_exists(const struct inventory *inv, const char *rel)
+{
+    char *p = inv_path(inv, rel);
+    struct stat st;
+    bool ok = p != NULL && lstat(p, &st) == 0;
+    free(p);
+    return ok;
+}
+
+int inv_read_file(struct inventory *inv, const char *rel, size_t max, struct util_buf *out)
+{
+    if (max == 0)
+        max = INV_READ_MAX_DEFAULT;
+    out->len = 0;
+    char *p = inv_path(inv, rel);
+    if (p == NULL)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        free(p);
+        if (e == ENOENT || e == ENOTDIR)
+            return ASSAY_ENOTFOUND;
+        inv_problem_add(inv, rel, "%s", strerror(e));
+        return util_error(ASSAY_EIO, "%s: %s", rel, strerror(e));
+    }
+    free(p);
+    int rc = 0;
+    for (;;) {
+        if (util_buf_reserve(out, 65536 + 1) != 0) {
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
+            break;
+        }
+        ssize_t got = read(fd, out->data + out->len, out->cap - out->len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            inv_problem_add(inv, rel, "%s", strerror(errno));
+            rc = util_error(ASSAY_EIO, "%s: %s", rel, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        out->len += (size_t)got;
+        if (out->len > max) {
+            inv_problem_add(inv, rel, "larger than %zu bytes: not read", max);
+            rc = util_error(ASSAY_ELIMIT, "%s: larger than %zu bytes", rel, max);
+            break;
+        }
+    }
+    close(fd);
+    if (rc == 0)
+        out->data[out->len] = '\0';
+    return rc;
+}
+
+const char *inv_kind_name(enum inv_kind kind)
+{
+    static const char *const names[INV_KIND_COUNT_] = {
+        [INV_PACKAGE] = "package",
+        [INV_PROGRAM] = "program",
+        [INV_SERVICE] = "service",
+        [INV_DRIVER] = "driver",
+        [INV_KERNEL_MODULE] = "kernel-module",
+        [INV_APP_BUNDLE] = "app-bundle",
+        [INV_EXECUTABLE] = "executable",
+        [INV_BROWSER_EXTENSION] = "browser-extension",
+        [INV_CERTIFICATE] = "certificate",
+        [INV_USB_DEVICE] = "usb-device",
+        [INV_PCI_DEVICE] = "pci-device",
+        [INV_NET_INTERFACE] = "network-interface",
+        [INV_NET_NEIGHBOUR] = "network-neighbour",
+    };
+    return kind > 0 && kind < INV_KIND_COUNT_ ? names[kind] : "unknown";
+}
+
+const char *inv_strength_name(enum inv_strength s)
+{
+    switch (s) {
+    case INV_STRONG: return "strong";
+    case INV_MEDIUM: return "medium";
+    case INV_WEAK: return "weak";
+    default: return "none";
+    }
+}
