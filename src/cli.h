@@ -13,6 +13,10 @@ enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_TROUBLE = 2 };
 int cmd_scan(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_yara(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* "10M", "4G", "512K", "123" -> bytes. False on a malformed size. */
 bool cli_parse_size(const char *s, uint64_t *out);

@@ -14,6 +14,10 @@ static void usage(FILE *out)
             "  yara [options] RULES... TARGET  a drop-in for the yara command line\n"
             "  db compile -o FILE SOURCE...    compile signature sources into one database file\n"
             "  db info FILE...                 show what a database holds\n"
+            "  inventory [--root DIR]          what is installed and attached, with vendor evidence\n"
+            "  policy lint FILE                check a review policy\n"
+            "  review --policy FILE [...]      inventory + scan + policy: a verdict per item\n"
+            "  diff RUN1 RUN2                  what appeared and disappeared between two reviews\n"
             "  version                         print the version\n"
             "\n"
             "`assay <command> --help` describes each command's options.\n");
@@ -32,6 +36,14 @@ int main(int argc, char **argv)
         return cmd_db(argc - 1, argv + 1);
     if (strcmp(cmd, "yara") == 0)
         return cmd_yara(argc - 1, argv + 1);
+    if (strcmp(cmd, "inventory") == 0)
+        return cmd_inventory(argc - 1, argv + 1);
+    if (strcmp(cmd, "policy") == 0)
+        return cmd_policy(argc - 1, argv + 1);
+    if (strcmp(cmd, "review") == 0)
+        return cmd_review(argc - 1, argv + 1);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("assay %s\n", ASSAY_VERSION);
         return EXIT_CLEAN;

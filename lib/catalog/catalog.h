@@ -41,6 +41,8 @@ enum catalog_fact_kind {
     CF_MAC_ORG,            /* organisation name in the IEEE registries */
     CF_USB_VENDOR,         /* USB vendor id, 4 lower-case hex digits */
     CF_PCI_VENDOR,         /* PCI vendor id, 4 lower-case hex digits */
+    CF_DOMAIN,             /* web/e-mail domain: "kaspersky.com" (matches URLs and addresses) */
+    CF_EXTENSION_ID,       /* browser extension id (Chrome Web Store id, Firefox add-on id) */
     CF_HOMONYM,            /* a name that is NOT this vendor ("Shanghai Dahua Scale Factory") */
     CF_KIND_COUNT_
 };

@@ -23,7 +23,36 @@
  * to a trusted root); medium = package or installer metadata (dpkg/rpm/apk
  * fields, registry Uninstall values, bundle ids, USB/PCI vendor ids); weak =
  * names, paths, MAC prefixes, version-info claims of unsigned files,
- * self-signed or untrusted signers. */
+ * self-signed or untrusted signers.
+ *
+ * Evidence attributes (the contract between collectors and the catalog's
+ * attribution in catalog/attribute.c; strength as the collector records it):
+ *   package.name        medium  dpkg/rpm/apk package name
+ *   package.maintainer  medium  Maintainer / Packager / apk `m:` (name <mail>)
+ *   package.vendor      medium  rpm Vendor, dpkg Original-Maintainer
+ *   package.homepage    medium  Homepage / URL (matched by domain)
+ *   registry.publisher  medium  Uninstall\*\Publisher
+ *   registry.name       weak    Uninstall DisplayName, service DisplayName
+ *   registry.url        medium  URLInfoAbout / HelpLink (domain)
+ *   path                weak    an install location or file path
+ *   pe.company          weak    VERSIONINFO CompanyName (a claim unless signed)
+ *   pe.product          weak    VERSIONINFO ProductName
+ *   signer.subject      strong  Authenticode signer O= (CN= when no O=) — strong only
+ *                               when the digest matches and the chain reaches a trusted
+ *                               root; weak otherwise (self-signed: a claim)
+ *   bundle.id           medium  CFBundleIdentifier
+ *   bundle.name         weak    CFBundleName / CFBundleDisplayName
+ *   elf.package         medium  .note.package "name" (and vendor/os in attrs)
+ *   kmod.author         weak    modinfo author / vendor strings
+ *   kmod.signer         medium  module signature signer name
+ *   extension.id        medium  browser extension id
+ *   extension.name      weak    extension name / author
+ *   cert.subject        medium  trusted CA certificate subject O= (CN= when no O=)
+ *   usb.vendor_id       medium  idVendor (4 hex digits); usb.vendor_name weak (usb.ids
+ *                               name or the device's manufacturer string)
+ *   pci.vendor_id       medium  vendor (4 hex digits); pci.vendor_name weak
+ *   mac.org             weak    IEEE registry organisation of the MAC prefix (weak
+ *                               always; a locally administered MAC gets no mac.org) */
 #ifndef ASSAY_INVENTORY_H
 #define ASSAY_INVENTORY_H
 
