@@ -1,12 +1,218 @@
-/* cmd_review.c — assay review. STUB: being written (issue 4). */
+/* cmd_review.c — `assay review`: inventory + signature scan + policy, one
+ * verdict per subject with its evidence chain (docs/review.md). */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "report/review_json.h"
+#include "report/review_report.h"
+#include "review/review.h"
+#include "report/review_text.h"
+#include "store/store.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: assay review [--policy FILE] [options]\n"
+            "\n"
+            "what:\n"
+            "  --policy FILE        review policy (docs/policy.md; default: the built-in example)\n"
+            "  --root DIR           an offline root (mounted image, extracted tree); default: this host\n"
+            "  --host-tag TAG       a tag of this host, e.g. sensitive (repeatable; scopes policy entries)\n"
+            "  --catalog FILE       vendor catalog (default: the policy's, else the built-in one)\n"
+            "  --date YYYY-MM-DD    review as of this day (deadlines); default: today (UTC)\n"
+            "signatures:\n"
+            "  -d, --database PATH  ClamAV database, IOC list or compiled database (repeatable;\n"
+            "                       default: the bundled sample signatures)\n"
+            "  -r, --rules PATH     YARA rule file or folder (repeatable)\n"
+            "  --no-scan            inventory and policy only\n"
+            "  --threads N          scan threads (default: all cores)\n"
+            "inventory:\n"
+            "  --exec-dir DIR       also attribute the executables of DIR (root-relative; repeatable)\n"
+            "  --no-executables     do not look at executables\n"
+            "output:\n"
+            "  --format FMT         text (default), json (JSON Lines), sarif (SARIF 2.1.0), html\n"
+            "  -o, --output FILE    write there instead of standard output\n"
+            "  --all                JSON: also list allowed items\n"
+            "  --store FILE         record the run in this SQLite store (default: %s)\n"
+            "  --no-store           do not record the run\n"
+            "\n"
+            "exit status: 0 nothing excluded or malicious, 1 findings, 2 errors (something could not\n"
+            "be read or scanned, or the policy has errors)\n",
+            store_default_path());
+}
+
+struct review_args {
+    struct review_options ro;
+    const char *format, *output, *store;
+    bool all, no_scan, no_store;
+    const char **tags, **exec_dirs, **dbs, **rules;
+    int ntags, ndbs, nrules;
+};
+
+static int parse_args(int argc, char **argv, struct review_args *a)
+{
+    enum { O_POLICY = 256, O_ROOT, O_TAG, O_CATALOG, O_DATE, O_NO_SCAN, O_THREADS, O_EXEC_DIR, O_NO_EXEC,
+           O_FORMAT, O_ALL, O_STORE, O_NO_STORE };
+    static const struct option longopts[] = {
+        {"policy", required_argument, NULL, O_POLICY},   {"root", required_argument, NULL, O_ROOT},
+        {"host-tag", required_argument, NULL, O_TAG},    {"catalog", required_argument, NULL, O_CATALOG},
+        {"date", required_argument, NULL, O_DATE},       {"database", required_argument, NULL, 'd'},
+        {"rules", required_argument, NULL, 'r'},         {"no-scan", no_argument, NULL, O_NO_SCAN},
+        {"threads", required_argument, NULL, O_THREADS}, {"exec-dir", required_argument, NULL, O_EXEC_DIR},
+        {"no-executables", no_argument, NULL, O_NO_EXEC}, {"format", required_argument, NULL, O_FORMAT},
+        {"output", required_argument, NULL, 'o'},        {"all", no_argument, NULL, O_ALL},
+        {"store", required_argument, NULL, O_STORE},     {"no-store", no_argument, NULL, O_NO_STORE},
+        {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+    };
+    size_t n = (size_t)argc + 1;
+    a->tags = calloc(n, sizeof *a->tags);
+    a->exec_dirs = calloc(n, sizeof *a->exec_dirs);
+    a->dbs = calloc(n, sizeof *a->dbs);
+    a->rules = calloc(n, sizeof *a->rules);
+    if (!a->tags || !a->exec_dirs || !a->dbs || !a->rules)
+        return EXIT_TROUBLE;
+    a->format = "text";
+    a->ro.today = POLICY_NO_DAY;
+    assay_scan_options_init(&a->ro.scan);
+    a->ro.inventory.exec_dirs = a->exec_dirs;
+    int c;
+    uint64_t v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:r:o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_POLICY: a->ro.policy = optarg; break;
+        case O_ROOT: a->ro.root = optarg; break;
+        case O_TAG: a->tags[a->ntags++] = optarg; break;
+        case O_CATALOG: a->ro.catalog = optarg; break;
+        case O_DATE:
+            if (!policy_parse_date(optarg, &a->ro.today)) {
+                fprintf(stderr, "assay review: --date wants YYYY-MM-DD, not '%s'\n", optarg);
+                return EXIT_TROUBLE;
+            }
+            break;
+        case 'd': a->dbs[a->ndbs++] = optarg; break;
+        case 'r': a->rules[a->nrules++] = optarg; break;
+        case O_NO_SCAN: a->no_scan = true; break;
+        case O_THREADS:
+            if (!cli_parse_uint(optarg, 1024, &v)) {
+                fprintf(stderr, "assay review: bad --threads '%s'\n", optarg);
+                return EXIT_TROUBLE;
+            }
+            a->ro.scan.threads = (unsigned)v;
+            break;
+        case O_EXEC_DIR: a->exec_dirs[a->ro.inventory.exec_dir_count++] = optarg; break;
+        case O_NO_EXEC: a->ro.inventory.no_executables = true; break;
+        case O_FORMAT: a->format = optarg; break;
+        case 'o': a->output = optarg; break;
+        case O_ALL: a->all = true; break;
+        case O_STORE: a->store = optarg; break;
+        case O_NO_STORE: a->no_store = true; break;
+        case 'h': usage(stdout); return EXIT_CLEAN;
+        default: usage(stderr); return EXIT_TROUBLE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "assay review: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_TROUBLE;
+    }
+    static const char *const formats[] = {"text", "json", "sarif", "html"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        known |= strcmp(a->format, formats[i]) == 0;
+    if (!known) {
+        fprintf(stderr, "assay review: unknown format '%s' (text, json, sarif, html)\n", a->format);
+        return EXIT_TROUBLE;
+    }
+    a->ro.host_tags = a->tags;
+    a->ro.host_tag_count = (size_t)a->ntags;
+    return -1;
+}
+
+static void free_args(struct review_args *a)
+{
+    free(a->tags);
+    free(a->exec_dirs);
+    free(a->dbs);
+    free(a->rules);
+}
+
+static int write_report(const struct review_args *a, const struct review *rv)
+{
+    FILE *out = a->output ? fopen(a->output, "w") : stdout;
+    if (out == NULL) {
+        perror(a->output);
+        return EXIT_TROUBLE;
+    }
+    int rc = 0;
+    if (strcmp(a->format, "json") == 0) {
+        rc = report_review_jsonl(rv, out, a->all);
+    } else if (strcmp(a->format, "sarif") == 0) {
+        json_t *doc = report_sarif(rv);
+        rc = doc != NULL && json_dumpf(doc, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0 ? 0 : ASSAY_ENOMEM;
+        fputc('\n', out);
+        json_decref(doc);
+    } else if (strcmp(a->format, "html") == 0) {
+        rc = report_html(rv, out);
+    } else {
+        review_print_text(rv, out);
+    }
+    if (out != stdout && fclose(out) != 0)
+        rc = ASSAY_EIO;
+    if (rc != 0) {
+        fprintf(stderr, "assay review: cannot write the %s report\n", a->format);
+        return EXIT_TROUBLE;
+    }
+    return EXIT_CLEAN;
+}
 
 int cmd_review(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "assay review: not written yet\n");
-    return EXIT_TROUBLE;
+    struct review_args a = {0};
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) {
+        free_args(&a);
+        return rc;
+    }
+    assay_db *db = NULL;
+    if (!a.no_scan) {
+        struct cli_databases dbs = {.paths = a.dbs, .count = a.ndbs, .rules = a.rules, .rule_count = a.nrules};
+        db = cli_open_databases(&dbs, true);
+        if (db == NULL) {
+            free_args(&a);
+            return EXIT_TROUBLE;
+        }
+    }
+    a.ro.db = db;
+    struct review rv;
+    int status = review_run(&rv, &a.ro);
+    int exit_code;
+    if (status != 0) {
+        cli_error("review");
+        exit_code = EXIT_TROUBLE;
+    } else {
+        struct review_counts c;
+        review_count(&rv, &c);
+        exit_code = write_report(&a, &rv);
+        if (exit_code == EXIT_CLEAN && !a.no_store) {
+            const char *path = a.store ? a.store : store_default_path();
+            int64_t run_id;
+            if (store_record_review(path, &rv, &run_id) != 0) {
+                cli_error("store");
+                exit_code = EXIT_TROUBLE;
+            } else if (strcmp(a.format, "text") == 0 && a.output == NULL) {
+                printf("recorded as run %lld in %s\n", (long long)run_id, path);
+            }
+        }
+        if (exit_code == EXIT_CLEAN && rv.problems.n > 0)
+            exit_code = EXIT_TROUBLE;
+        else if (exit_code == EXIT_CLEAN && (c.excluded > 0 || c.malicious > 0))
+            exit_code = EXIT_FOUND;
+    }
+    review_free(&rv);
+    assay_db_free(db);
+    free_args(&a);
+    return exit_code;
 }

@@ -68,6 +68,10 @@ struct catalog {
     const char *name;      /* file name given to catalog_load */
     UTIL_VEC(struct catalog_source) sources;
     UTIL_VEC(struct catalog_vendor) vendors;
+    /* private (attribute.c): the attribution index built by catalog_load, in
+       the arena; NULL for a catalog built by hand, which is indexed per call */
+    const void *index_;
+    size_t index_vendors_;   /* vendors.n when it was built */
 };
 
 /* Parse catalog YAML text. Errors (ASSAY_ESYNTAX) name name:line:column:

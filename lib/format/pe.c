@@ -1006,11 +1006,26 @@ void fmt_pe_free(struct fmt_pe *pe)
 
 int fmt_pe_parse(const uint8_t *data, size_t len, struct fmt_pe *out)
 {
+    return fmt_pe_parse_with(data, len, NULL, out);
+}
+
+int fmt_pe_parse_with(const uint8_t *data, size_t len, const struct fmt_pe_options *opt,
+                      struct fmt_pe *out)
+{
+    static const struct fmt_pe_options all = {0};
+    if (opt == NULL)
+        opt = &all;
     memset(out, 0, sizeof *out);
     out->data_ = data;
     out->len_ = data ? len : 0;
+    out->trust_ = opt->trust;
     int rc = parse_headers(out);
-    if (rc == ASSAY_OK) {
+    if (rc == ASSAY_OK && opt->attribution_only) {
+        /* version info and signatures: what inventory attribution reads */
+        rc = fmt_pe_parse_resources_(out);
+        if (rc == ASSAY_OK)
+            rc = fmt_pe_parse_signatures_(out);
+    } else if (rc == ASSAY_OK) {
         find_overlay(out);
         int (*const steps[])(struct fmt_pe *) = {
             parse_debug_directory, parse_rich,        parse_imports,
@@ -1023,6 +1038,7 @@ int fmt_pe_parse(const uint8_t *data, size_t len, struct fmt_pe *out)
         /* Keep nothing of a non-PE but the allocation list (empty). */
         out->is_pe = false;
     }
+    out->trust_ = NULL;
     out->data_ = NULL; /* len_ stays: fmt_pe_rva_offset checks against it */
     return rc;
 }

@@ -145,6 +145,9 @@ struct fmt_pe_certificate {
     char *subject;
     char *serial;        /* lowercase hex bytes joined by ':' */
     char *thumbprint;    /* SHA-1 of the DER certificate, lowercase hex */
+    char *sha256;        /* SHA-256 of the DER certificate, lowercase hex */
+    char *organization;  /* subject O= (UTF-8), NULL when absent */
+    char *common_name;   /* subject CN= (UTF-8), NULL when absent */
     char *algorithm;     /* signature algorithm long name, e.g. sha256WithRSAEncryption */
     char *algorithm_oid;
     int64_t version;     /* 1-based (3 for v3) */
@@ -178,7 +181,13 @@ struct fmt_pe_signature {
     char *file_digest;   /* the image's Authenticode digest with that algorithm, hex */
     bool digest_matches; /* digest == file_digest: the signature covers this file */
     bool verified;       /* digest_matches and the signer's messageDigest matches the
-                            signed content (no chain trust is evaluated) */
+                            signed content and the signer's signature checks out */
+    /* Evaluated only with fmt_pe_options.trust: the signer's certificate
+       chains (through the bag) to a root of the store; validity periods are
+       not enforced (a time-stamped signature outlives its certificate). */
+    bool chain_checked;
+    bool chain_trusted;
+    const char *chain_error; /* why not trusted (OpenSSL's reason), or NULL */
     char *algorithm;     /* signature algorithm of the signing certificate */
     char *algorithm_oid;
     /* Fields of the signing certificate (copied from chain[0] for convenience). */
@@ -292,6 +301,7 @@ struct fmt_pe {
     /* private: every heap block owned by the struct */
     UTIL_VEC(void *) allocs_;
     const uint8_t *data_;               /* valid only during fmt_pe_parse */
+    struct x509_store_st *trust_;               /* valid only during fmt_pe_parse */
     size_t len_;                        /* the file size */
 };
 
@@ -300,6 +310,17 @@ struct fmt_pe {
  * is_pe = false) and ASSAY_ENOMEM on exhaustion. Call fmt_pe_free on `out`
  * after any return. The struct does not refer to `data` afterwards. */
 int fmt_pe_parse(const uint8_t *data, size_t len, struct fmt_pe *out);
+
+struct fmt_pe_options {
+    /* Parse only the headers, the resources (version info) and the
+       signatures: what inventory attribution needs, at a fraction of the cost. */
+    bool attribution_only;
+    /* Trusted roots (an OpenSSL X509_STORE *): when set, each signature's
+       chain is verified against it (fmt_pe_signature.chain_trusted). */
+    struct x509_store_st *trust; /* OpenSSL X509_STORE */
+};
+int fmt_pe_parse_with(const uint8_t *data, size_t len, const struct fmt_pe_options *opt,
+                      struct fmt_pe *out);
 void fmt_pe_free(struct fmt_pe *pe);
 
 /* Map an RVA to a file offset the way the Windows loader does (section raw

@@ -4,7 +4,8 @@
  * image digest. For every signature (nested ones included) this reports the
  * certificates, the signer and its chain inside the bag, counter-signatures,
  * the signed digest, the file's own Authenticode digest and whether they and
- * the signer's signature agree. No chain trust is evaluated.
+ * the signer's signature agree; with a trust store (fmt_pe_options.trust),
+ * whether the signer's chain reaches one of its roots.
  *
  * The SpcIndirectDataContent and SpcSpOpusInfo bodies are read with a small
  * bounds-checked DER reader; everything else goes through OpenSSL. */
@@ -20,6 +21,7 @@
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "assay.h"
 
@@ -125,6 +127,21 @@ static bool der_next(struct der *d, uint8_t *tag, const uint8_t **val, size_t *v
 /* Certificates                                                             */
 /* ------------------------------------------------------------------------ */
 
+/* The first entry of `nid` in a name as UTF-8, or NULL (absent or OOM). */
+static char *name_entry(struct fmt_pe *pe, const X509_NAME *name, int nid)
+{
+    int at = X509_NAME_get_index_by_NID(name, nid, -1);
+    if (at < 0)
+        return NULL;
+    unsigned char *utf8 = NULL;
+    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)));
+    if (n < 0)
+        return NULL;
+    char *out = fmt_pe_strndup_(pe, (const char *)utf8, (size_t)n);
+    OPENSSL_free(utf8);
+    return out;
+}
+
 static int fill_certificate(struct fmt_pe *pe, X509 *x, struct fmt_pe_certificate *c)
 {
     char buf[1024];
@@ -137,6 +154,13 @@ static int fill_certificate(struct fmt_pe *pe, X509 *x, struct fmt_pe_certificat
     if (X509_digest(x, EVP_sha1(), md, &mdlen) != 1)
         mdlen = 0;
     c->thumbprint = hex_string(pe, md, mdlen, false);
+    if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1)
+        mdlen = 0;
+    c->sha256 = hex_string(pe, md, mdlen, false);
+    c->organization = name_entry(pe, X509_get_subject_name(x), NID_organizationName);
+    c->common_name = name_entry(pe, X509_get_subject_name(x), NID_commonName);
+    if (!c->sha256)
+        return ASSAY_ENOMEM;
     int nid = X509_get_signature_nid(x);
     c->algorithm = copy_cstr(pe, nid != NID_undef ? OBJ_nid2ln(nid) : "");
     const X509_ALGOR *alg = X509_get0_tbs_sigalg(x);
@@ -514,6 +538,33 @@ static int fill_signer(struct fmt_pe *pe, PKCS7_SIGNER_INFO *si, STACK_OF(X509) 
     return ASSAY_OK;
 }
 
+/* Does the signer's certificate chain, through the bag, to a trusted root?
+ * Validity periods are not enforced: Authenticode signatures are commonly
+ * time-stamped and stay valid after the certificate expires. */
+static int check_chain(struct fmt_pe *pe, STACK_OF(X509) *bag, X509 *signer,
+                       struct fmt_pe_signature *sig)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    if (ctx == NULL)
+        return ASSAY_ENOMEM;
+    sig->chain_checked = true;
+    if (X509_STORE_CTX_init(ctx, pe->trust_, signer, bag) != 1) {
+        X509_STORE_CTX_free(ctx);
+        return ASSAY_ENOMEM;
+    }
+    X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_NO_CHECK_TIME);
+    sig->chain_trusted = X509_verify_cert(ctx) == 1;
+    if (!sig->chain_trusted) {
+        sig->chain_error = copy_cstr(pe, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+        if (sig->chain_error == NULL) {
+            X509_STORE_CTX_free(ctx);
+            return ASSAY_ENOMEM;
+        }
+    }
+    X509_STORE_CTX_free(ctx);
+    return ASSAY_OK;
+}
+
 static int parse_pkcs7(struct fmt_pe *pe, PKCS7 *p7, unsigned depth)
 {
     if (depth > MAX_NESTING || !PKCS7_type_is_signed(p7) || !p7->d.sign)
@@ -548,6 +599,11 @@ static int parse_pkcs7(struct fmt_pe *pe, PKCS7 *p7, unsigned depth)
     if (rc != ASSAY_OK)
         return rc;
     sig->verified = sig->digest_matches && content_ok && si && signer_signature_ok(si, signer, NULL, 0);
+    if (pe->trust_ != NULL && signer != NULL) {
+        rc = check_chain(pe, bag, signer, sig);
+        if (rc != ASSAY_OK)
+            return rc;
+    }
     if (!si)
         return ASSAY_OK;
     rc = parse_countersignatures(pe, p7, si, sig);

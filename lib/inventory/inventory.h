@@ -60,6 +60,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "assay.h"
 #include "util/arena.h"
 #include "util/buf.h"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "assay.h"
+#include "report/inventory_report.h"
 
 const char *assay_status_name(int code)
 {
@@ -50,7 +51,7 @@ static json_t *hex_of(const uint8_t *p, size_t n);
  * that is not valid UTF-8 is written with U+FFFD in place of each bad byte,
  * and the exact bytes go alongside as "<key>_hex", so the report still names
  * the file unambiguously. */
-static void set_text(json_t *o, const char *key, const char *value)
+void report_set_text(json_t *o, const char *key, const char *value)
 {
     if (!value)
         value = "";
@@ -141,7 +142,7 @@ static json_t *evidence_json(const struct assay_evidence *e)
         json_object_set_new(o, "kind", json_string("signature"));
         json_object_set_new(o, "strength", json_string("strong"));
         if (e->string_id)
-            set_text(o, "string", e->string_id);
+            report_set_text(o, "string", e->string_id);
         else if (e->subsignature >= 0)
             json_object_set_new(o, "subsignature", json_integer(e->subsignature));
         if (e->normalized_text)
@@ -164,7 +165,7 @@ static json_t *evidence_json(const struct assay_evidence *e)
     case ASSAY_EVIDENCE_FILENAME:
         json_object_set_new(o, "kind", json_string("filename"));
         json_object_set_new(o, "strength", json_string("weak"));
-        set_text(o, "pattern", e->pattern);
+        report_set_text(o, "pattern", e->pattern);
         json_object_set_new(o, "score", json_integer(e->score));
         break;
     }
@@ -183,10 +184,10 @@ char *assay_finding_json(const struct assay_finding *f)
         return NULL;
     }
     json_object_set_new(o, "type", json_string("finding"));
-    set_text(o, "path", f->path);
+    report_set_text(o, "path", f->path);
     json_object_set_new(o, "verdict", json_string(f->verdict));
-    set_text(o, "rule", f->rule);
-    set_text(src, "file", f->source);
+    report_set_text(o, "rule", f->rule);
+    report_set_text(src, "file", f->source);
     json_object_set_new(src, "line", json_integer(f->line));
     json_object_set_new(o, "source", src);
     json_object_set_new(o, "sha256", json_string(f->sha256 ? f->sha256 : ""));
@@ -194,7 +195,7 @@ char *assay_finding_json(const struct assay_finding *f)
     if (f->engine)
         json_object_set_new(o, "engine", json_string(f->engine));
     if (f->ns)
-        set_text(o, "namespace", f->ns);
+        report_set_text(o, "namespace", f->ns);
     if (f->tag_count) {
         json_t *tags = json_array();
         for (size_t i = 0; tags && i < f->tag_count; i++)
@@ -209,7 +210,7 @@ char *assay_finding_json(const struct assay_finding *f)
             if (m->kind == ASSAY_META_STRING && text)
                 json_object_set_new(meta, m->name, text);
             else if (m->kind == ASSAY_META_STRING)
-                set_text(meta, m->name, m->string); /* not UTF-8: U+FFFD and <name>_hex */
+                report_set_text(meta, m->name, m->string); /* not UTF-8: U+FFFD and <name>_hex */
             else if (m->kind == ASSAY_META_INTEGER)
                 json_object_set_new(meta, m->name, json_integer((json_int_t)m->integer));
             else
@@ -229,9 +230,9 @@ char *assay_problem_json(const struct assay_problem *p)
     if (!o)
         return NULL;
     json_object_set_new(o, "type", json_string(p->warning ? "warning" : "error"));
-    set_text(o, "path", p->path);
+    report_set_text(o, "path", p->path);
     json_object_set_new(o, "code", json_string(assay_status_name(p->code)));
-    set_text(o, "reason", p->reason);
+    report_set_text(o, "reason", p->reason);
     return dump(o);
 }
 

@@ -546,14 +546,15 @@ static void status_names(void **state)
     assert_string_equal(assay_status_name(ASSAY_EINVAL), "EINVAL");
     assert_string_equal(assay_status_name(ASSAY_EENGINE), "EENGINE");
     assert_string_equal(assay_status_name(ASSAY_EEMPTY), "EEMPTY");
+    assert_string_equal(assay_status_name(ASSAY_ENOTFOUND), "ENOTFOUND");
     /* Anything else still gets a name, never NULL. */
     assert_non_null(assay_status_name(1));
-    assert_non_null(assay_status_name(-9));
+    assert_non_null(assay_status_name(-10));
     assert_non_null(assay_status_name(-1000));
-    assert_string_equal(assay_status_name(-9), assay_status_name(1));
+    assert_string_equal(assay_status_name(-10), assay_status_name(1));
     /* Every code's name is distinct. */
     const int all[] = {ASSAY_OK, ASSAY_ENOMEM, ASSAY_EIO, ASSAY_ESYNTAX, ASSAY_EFORMAT,
-                       ASSAY_ELIMIT, ASSAY_EINVAL, ASSAY_EENGINE, ASSAY_EEMPTY, -9};
+                       ASSAY_ELIMIT, ASSAY_EINVAL, ASSAY_EENGINE, ASSAY_EEMPTY, ASSAY_ENOTFOUND, -10};
     const size_t n = sizeof all / sizeof all[0];
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
