@@ -1,6 +1,7 @@
 /* trust.c — see trust.h. */
 #include "inventory/trust.h"
 
+#include "inventory/certs.h"
 #include "inventory/registry.h"
 #include "util/error.h"
 
@@ -18,11 +19,10 @@ static int add_registry_roots(struct inventory *inv, X509_STORE *store)
 
 int inv_trust_store(struct inventory *inv, X509_STORE **out)
 {
-    *out = X509_STORE_new();
-    if (*out == NULL)
+    int rc = certs_trusted_store(inv, out, NULL);
+    if (rc != 0)
         return util_error(ASSAY_ENOMEM, "out of memory");
-    int rc = add_registry_roots(inv, *out);
-    /* TODO(lead): add certs.c's Linux bundle when it lands. */
+    rc = add_registry_roots(inv, *out);
     if (rc != 0) {
         X509_STORE_free(*out);
         *out = NULL;
