@@ -171,16 +171,99 @@ void inv_problem_add(struct inventory *inv, const char *path, const char *fmt, .
         (void)util_vec_push(&inv->problems, p); /* out of memory: the problem is lost, not the run */
 }
 
+/* An offline root is a foreign file system: its symbolic links mean paths
+ * of that system. "/etc/ssl/certs/x.pem -> /usr/share/ca-certificates/x.crt"
+ * must lead to the root's own file, never the scanning host's, so links are
+ * resolved component by component as if the root were "/" (".." stops at
+ * the root). At most INV_MAX_LINKS links per path; past that, or at the
+ * first component that does not exist, the rest is appended as it is. */
+#define INV_MAX_LINKS 40
+
+static int resolve_in_root(const char *root, const char *rel, struct util_buf *out)
+{
+    struct util_buf pending = {0}, probe = {0};
+    int rc = util_buf_printf(&pending, "%s", rel);
+    size_t pos = 0;
+    unsigned links = 0;
+    char target[4096];
+    while (rc == 0 && pos < pending.len) {
+        const char *p = (const char *)pending.data + pos;
+        size_t n = strcspn(p, "/");
+        size_t next = pos + n + (p[n] == '/');
+        if (n == 0 || (n == 1 && p[0] == '.')) {
+            pos = next;
+            continue;
+        }
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (out->len > 0 && out->data[out->len - 1] != '/')
+                out->len--;
+            if (out->len > 0)
+                out->len--;
+            pos = next;
+            continue;
+        }
+        probe.len = 0;
+        struct stat st;
+        if (util_buf_printf(&probe, "%s%.*s/%.*s", root, (int)out->len, (const char *)out->data, (int)n, p) != 0) {
+            rc = -1;
+            break;
+        }
+        ssize_t tn = -1;
+        if (lstat((const char *)probe.data, &st) == 0 && S_ISLNK(st.st_mode) && links < INV_MAX_LINKS)
+            tn = readlink((const char *)probe.data, target, sizeof target - 1);
+        if (tn <= 0) {
+            bool missing = lstat((const char *)probe.data, &st) != 0;
+            if (util_buf_append_byte(out, '/') != 0 || util_buf_append(out, p, n) != 0)
+                rc = -1;
+            pos = next;
+            if (missing && rc == 0 && pos < pending.len) {
+                /* below a missing component nothing can be resolved */
+                rc = util_buf_printf(out, "/%s", (const char *)pending.data + pos);
+                pos = pending.len;
+            }
+            continue;
+        }
+        links++;
+        target[tn] = '\0';
+        if (target[0] == '/')
+            out->len = 0;
+        /* the link's target, then what followed the link */
+        struct util_buf rest = {0};
+        if (util_buf_printf(&rest, "%s/%s", target, (const char *)pending.data + next) != 0) {
+            util_buf_free(&rest);
+            rc = -1;
+            break;
+        }
+        util_buf_free(&pending);
+        pending = rest;
+        pos = 0;
+    }
+    util_buf_free(&pending);
+    util_buf_free(&probe);
+    return rc;
+}
+
 char *inv_path(const struct inventory *inv, const char *rel)
 {
     while (*rel == '/')
         rel++;
-    bool slash = strcmp(inv->root, "/") != 0;
-    size_t n = strlen(inv->root) + strlen(rel) + 2;
-    char *p = malloc(n);
-    if (p != NULL)
-        snprintf(p, n, "%s%s%s", inv->root, slash ? "/" : "", rel);
-    return p;
+    struct util_buf out = {0};
+    int rc;
+    if (inv->live) {
+        rc = util_buf_printf(&out, "/%s", rel);
+    } else {
+        rc = resolve_in_root(inv->root, rel, &out);
+        struct util_buf full = {0};
+        if (rc == 0)
+            rc = util_buf_printf(&full, "%s%.*s", inv->root, (int)out.len, (const char *)out.data);
+        util_buf_free(&out);
+        out = full;
+    }
+    if (rc != 0 || util_buf_append_byte(&out, 0) != 0) {
+        util_buf_free(&out);
+        return NULL;
+    }
+    return (char *)out.data;
 }
 
 bool inv_exists(const struct inventory *inv, const char *rel)

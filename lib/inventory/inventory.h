@@ -157,7 +157,10 @@ void inv_problem_add(struct inventory *inv, const char *path, const char *fmt, .
 
 /* ---- reading below the root ------------------------------------------------ */
 
-/* "<root>/<rel>" as a malloc'ed string (rel may start with '/'). NULL on OOM. */
+/* "<root>/<rel>" as a malloc'ed string (rel may start with '/'). NULL on OOM.
+ * Below an offline root, symbolic links are resolved as the root's own system
+ * would (an absolute target is relative to the root; ".." stops at the root),
+ * so nothing reads the scanning host's files through a link in an image. */
 char *inv_path(const struct inventory *inv, const char *rel);
 /* Read a whole file below the root (at most `max` bytes, 0: 256 MiB) into
  * `out` (NUL-terminated, len excludes the NUL). 0; ASSAY_ENOTFOUND when it

@@ -2,9 +2,9 @@
  * certificates from the registry hives of an offline Windows root (libhivex).
  *
  * Hives, found below the root with every path component matched
- * case-insensitively (offline NTFS mounts and extracted trees vary in case)
- * and symlinks not followed (junctions such as "Documents and Settings" ->
- * Users would only duplicate items):
+ * case-insensitively (offline NTFS mounts and extracted trees vary in case;
+ * symbolic links resolve inside the root, see inv_path; a junction such as
+ * "Documents and Settings" -> Users is caught by the device/inode check):
  *   Windows/System32/config/SOFTWARE                     mounted at HKLM\SOFTWARE
  *   Windows/System32/config/SYSTEM                       mounted at HKLM\SYSTEM
  *   Users/<profile>/NTUSER.DAT,

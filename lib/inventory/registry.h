@@ -56,7 +56,8 @@ int registry_trusted_roots(struct inventory *inv, STACK_OF(X509) **out);
 const char *registry_root_path(struct inventory *inv, const char *windows_path);
 
 /* The root-relative path of `rel` as it exists below the root, each component
- * matched case-insensitively (an exact match first), symlinks not followed;
+ * matched case-insensitively (an exact match first), symbolic links resolved
+ * inside the root (inv_path);
  * want_dir: the last component must be a folder, else a regular file.
  * malloc'ed; NULL when absent (or out of memory). */
 char *registry_find_ci(const struct inventory *inv, const char *rel, bool want_dir);
