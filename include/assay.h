@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -262,6 +263,73 @@ int assay_scan_paths(const assay_db *db, const char *const *paths, size_t count,
 int assay_scan_buffer(const assay_db *db, const char *name, const void *data, size_t len,
                       const struct assay_scan_options *opts,
                       const struct assay_scan_callbacks *cb, struct assay_scan_summary *summary);
+
+/* ---------------------------------------------------------------------------
+ * Inventory and review (docs/inventory.md, docs/review.md)
+ * ------------------------------------------------------------------------- */
+
+typedef struct assay_inventory assay_inventory;
+typedef struct assay_review assay_review;
+
+struct assay_inventory_options {
+    const char *root;             /* NULL or "/": this host; else an offline root */
+    const char *catalog;          /* vendor catalog file; NULL: the built-in one */
+    const char *const *exec_dirs; /* extra folders (root-relative) whose executables are attributed */
+    size_t exec_dir_count;
+    bool no_executables;          /* do not look at executables at all */
+    const char *hwdata_dir;       /* usb.ids / pci.ids folder; NULL: the system's */
+    const char *ieee_dir;         /* IEEE registry CSV folder; NULL: the system's */
+};
+
+/* Inventory a root and attribute every item to a catalog vendor. Sources that
+ * cannot be read are problems of the inventory, not failures. */
+int assay_inventory_run(const struct assay_inventory_options *opts, assay_inventory **out);
+size_t assay_inventory_item_count(const assay_inventory *inv);
+size_t assay_inventory_problem_count(const assay_inventory *inv);
+/* Problem i (< problem_count): the root-relative path and what went wrong. */
+void assay_inventory_problem(const assay_inventory *inv, size_t i, const char **path, const char **message);
+/* Write it as "json" (with_files: the files each package owns), "cyclonedx"
+ * (1.6 JSON), "spdx" (2.3 JSON) or "text". */
+int assay_inventory_write(const assay_inventory *inv, const char *format, bool with_files, FILE *out);
+void assay_inventory_free(assay_inventory *inv);
+
+struct assay_review_options {
+    struct assay_inventory_options inventory;  /* root, catalog, executables... */
+    const char *policy;           /* policy file; NULL: the built-in example */
+    const char *const *host_tags; /* e.g. "sensitive": scopes policy entries */
+    size_t host_tag_count;
+    const char *date;             /* "YYYY-MM-DD" the review is as of; NULL: today (UTC) */
+    const assay_db *db;           /* signatures to scan the root with; NULL: no scan */
+    const struct assay_scan_options *scan;     /* NULL: defaults */
+    const char *const *scan_paths;             /* NULL: the root */
+    size_t scan_path_count;
+};
+
+struct assay_review_counts {
+    size_t items, attributed;     /* inventory items; attributed to a catalog vendor */
+    size_t excluded, review, allowed;
+    size_t malicious;             /* files a signature matched */
+    size_t overdue;               /* excluded/review items past their deadline */
+    size_t replacement_missing;   /* items whose required replacement is absent */
+    size_t problems;              /* sources or files that could not be read or scanned */
+};
+
+/* Inventory + scan + policy. A policy with errors is refused (ASSAY_ESYNTAX,
+ * message "FILE:LINE:COLUMN: ..."). */
+int assay_review_run(const struct assay_review_options *opts, assay_review **out);
+void assay_review_get_counts(const assay_review *rv, struct assay_review_counts *out);
+/* Write it as "text", "json" (JSON Lines; all_items: allowed items too),
+ * "sarif" (2.1.0) or "html" (one self-contained page). */
+int assay_review_write(const assay_review *rv, const char *format, bool all_items, FILE *out);
+/* Record the run in a SQLite store (NULL: the default, docs/store.md). */
+int assay_review_record(const assay_review *rv, const char *store, int64_t *run_id);
+void assay_review_free(assay_review *rv);
+
+/* Compare two recorded runs ("12", "latest", "previous", "HOST@latest"...):
+ * 0 no difference, 1 differences (written to out), or an ASSAY_E* code. */
+int assay_store_diff(const char *store, const char *run1, const char *run2, bool json, FILE *out);
+/* The default store path. */
+const char *assay_store_default_path(void);
 
 /* ---------------------------------------------------------------------------
  * Reports (schema in docs/json-output.md)

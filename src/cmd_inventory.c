@@ -6,12 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/catalog.h"
 #include "cli.h"
-#include "inventory/inventory.h"
-#include "report/inventory_report.h"
-#include "report/sbom.h"
-#include "review/review.h"
 
 static void usage(FILE *out)
 {
@@ -33,9 +28,9 @@ static void usage(FILE *out)
 }
 
 struct inventory_args {
-    const char *root, *format, *output, *catalog;
+    const char *format, *output;
     bool files;
-    struct inv_options opt;
+    struct assay_inventory_options opt;
     const char **exec_dirs;
 };
 
@@ -64,10 +59,10 @@ static int parse_args(int argc, char **argv, struct inventory_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case O_ROOT: a->root = optarg; break;
+        case O_ROOT: a->opt.root = optarg; break;
         case O_FORMAT: a->format = optarg; break;
         case 'o': a->output = optarg; break;
-        case O_CATALOG: a->catalog = optarg; break;
+        case O_CATALOG: a->opt.catalog = optarg; break;
         case O_EXEC_DIR: a->exec_dirs[a->opt.exec_dir_count++] = optarg; break;
         case O_NO_EXEC: a->opt.no_executables = true; break;
         case O_FILES: a->files = true; break;
@@ -89,22 +84,6 @@ static int parse_args(int argc, char **argv, struct inventory_args *a)
     return -1;
 }
 
-static void print_text(FILE *out, const struct inventory *inv, const struct review_item *items)
-{
-    for (size_t i = 0; i < inv->items.n; i++) {
-        const struct inv_item *it = inv->items.v[i];
-        const struct catalog_match *m = &items[i].match;
-        fprintf(out, "%-18s %s%s%s", inv_kind_name(it->kind), it->name ? it->name : it->id,
-                it->version ? " " : "", it->version ? it->version : "");
-        if (items[i].attributed)
-            fprintf(out, "  [%s%s%s, %s]", m->vendor->id, m->product ? "/" : "",
-                    m->product ? m->product->id : "", inv_strength_name(m->strength));
-        fputc('\n', out);
-    }
-    for (size_t i = 0; i < inv->problems.n; i++)
-        fprintf(out, "problem: %s: %s\n", inv->problems.v[i].path, inv->problems.v[i].message);
-}
-
 int cmd_inventory(int argc, char **argv)
 {
     struct inventory_args a = {0};
@@ -113,68 +92,33 @@ int cmd_inventory(int argc, char **argv)
         free(a.exec_dirs);
         return rc;
     }
-    struct catalog cat;
-    int status = a.catalog ? catalog_load_file(&cat, a.catalog) : catalog_load_default(&cat);
-    if (status != 0) {
-        cli_error("catalog");
-        free(a.exec_dirs);
-        return EXIT_TROUBLE;
-    }
-    struct inventory inv;
-    if (inventory_init(&inv, a.root) != 0 || inventory_collect(&inv, &a.opt) != 0) {
+    assay_inventory *inv = NULL;
+    if (assay_inventory_run(&a.opt, &inv) != ASSAY_OK) {
         cli_error("inventory");
-        catalog_free(&cat);
         free(a.exec_dirs);
         return EXIT_TROUBLE;
     }
-    struct review_item *items = calloc(inv.items.n + 1, sizeof *items);
-    if (items == NULL) {
-        fprintf(stderr, "assay inventory: out of memory\n");
-        inventory_free(&inv);
-        catalog_free(&cat);
-        free(a.exec_dirs);
-        return EXIT_TROUBLE;
-    }
-    for (size_t i = 0; i < inv.items.n; i++) {
-        items[i].item = inv.items.v[i];
-        items[i].attributed = catalog_attribute(&cat, inv.items.v[i], &items[i].match);
-    }
+    int exit_code = assay_inventory_problem_count(inv) > 0 ? EXIT_TROUBLE : EXIT_CLEAN;
     FILE *out = a.output ? fopen(a.output, "w") : stdout;
-    int exit_code = inv.problems.n > 0 ? EXIT_TROUBLE : EXIT_CLEAN;
     if (out == NULL) {
         perror(a.output);
         exit_code = EXIT_TROUBLE;
-    } else if (strcmp(a.format, "text") == 0) {
-        print_text(out, &inv, items);
     } else {
-        json_t *doc;
-        if (strcmp(a.format, "cyclonedx") == 0)
-            doc = report_cyclonedx(&inv, &cat, items, NULL);
-        else if (strcmp(a.format, "spdx") == 0)
-            doc = report_spdx(&inv, &cat, items, NULL);
-        else {
-            struct catalog_match *matches = calloc(inv.items.n + 1, sizeof *matches);
-            for (size_t i = 0; matches && i < inv.items.n; i++)
-                matches[i] = items[i].match;
-            doc = matches ? report_inventory_json(&inv, &cat, matches, a.files) : NULL;
-            free(matches);
-        }
-        if (doc == NULL || json_dumpf(doc, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0) {
-            fprintf(stderr, "assay inventory: cannot write the report\n");
+        if (assay_inventory_write(inv, a.format, a.files, out) != ASSAY_OK) {
+            cli_error("inventory");
             exit_code = EXIT_TROUBLE;
         }
-        fputc('\n', out);
-        json_decref(doc);
+        if (out != stdout && fclose(out) != 0) {
+            perror(a.output);
+            exit_code = EXIT_TROUBLE;
+        }
     }
-    if (out != NULL && out != stdout && fclose(out) != 0) {
-        perror(a.output);
-        exit_code = EXIT_TROUBLE;
+    for (size_t i = 0; i < assay_inventory_problem_count(inv); i++) {
+        const char *path, *message;
+        assay_inventory_problem(inv, i, &path, &message);
+        fprintf(stderr, "assay inventory: %s: %s\n", path, message);
     }
-    for (size_t i = 0; i < inv.problems.n; i++)
-        fprintf(stderr, "assay inventory: %s: %s\n", inv.problems.v[i].path, inv.problems.v[i].message);
-    free(items);
-    inventory_free(&inv);
-    catalog_free(&cat);
+    assay_inventory_free(inv);
     free(a.exec_dirs);
     return exit_code;
 }

@@ -6,11 +6,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "report/review_json.h"
-#include "report/review_report.h"
-#include "review/review.h"
-#include "report/review_text.h"
-#include "store/store.h"
 
 static void usage(FILE *out)
 {
@@ -41,11 +36,12 @@ static void usage(FILE *out)
             "\n"
             "exit status: 0 nothing excluded or malicious, 1 findings, 2 errors (something could not\n"
             "be read or scanned, or the policy has errors)\n",
-            store_default_path());
+            assay_store_default_path());
 }
 
 struct review_args {
-    struct review_options ro;
+    struct assay_review_options ro;
+    struct assay_scan_options scan;
     const char *format, *output, *store;
     bool all, no_scan, no_store;
     const char **tags, **exec_dirs, **dbs, **rules;
@@ -75,8 +71,8 @@ static int parse_args(int argc, char **argv, struct review_args *a)
     if (!a->tags || !a->exec_dirs || !a->dbs || !a->rules)
         return EXIT_TROUBLE;
     a->format = "text";
-    a->ro.today = POLICY_NO_DAY;
-    assay_scan_options_init(&a->ro.scan);
+    assay_scan_options_init(&a->scan);
+    a->ro.scan = &a->scan;
     a->ro.inventory.exec_dirs = a->exec_dirs;
     int c;
     uint64_t v;
@@ -84,15 +80,10 @@ static int parse_args(int argc, char **argv, struct review_args *a)
     while ((c = getopt_long(argc, argv, "d:r:o:h", longopts, NULL)) != -1) {
         switch (c) {
         case O_POLICY: a->ro.policy = optarg; break;
-        case O_ROOT: a->ro.root = optarg; break;
+        case O_ROOT: a->ro.inventory.root = optarg; break;
         case O_TAG: a->tags[a->ntags++] = optarg; break;
-        case O_CATALOG: a->ro.catalog = optarg; break;
-        case O_DATE:
-            if (!policy_parse_date(optarg, &a->ro.today)) {
-                fprintf(stderr, "assay review: --date wants YYYY-MM-DD, not '%s'\n", optarg);
-                return EXIT_TROUBLE;
-            }
-            break;
+        case O_CATALOG: a->ro.inventory.catalog = optarg; break;
+        case O_DATE: a->ro.date = optarg; break;
         case 'd': a->dbs[a->ndbs++] = optarg; break;
         case 'r': a->rules[a->nrules++] = optarg; break;
         case O_NO_SCAN: a->no_scan = true; break;
@@ -101,7 +92,7 @@ static int parse_args(int argc, char **argv, struct review_args *a)
                 fprintf(stderr, "assay review: bad --threads '%s'\n", optarg);
                 return EXIT_TROUBLE;
             }
-            a->ro.scan.threads = (unsigned)v;
+            a->scan.threads = (unsigned)v;
             break;
         case O_EXEC_DIR: a->exec_dirs[a->ro.inventory.exec_dir_count++] = optarg; break;
         case O_NO_EXEC: a->ro.inventory.no_executables = true; break;
@@ -139,30 +130,20 @@ static void free_args(struct review_args *a)
     free(a->rules);
 }
 
-static int write_report(const struct review_args *a, const struct review *rv)
+static int write_report(const struct review_args *a, const assay_review *rv)
 {
     FILE *out = a->output ? fopen(a->output, "w") : stdout;
     if (out == NULL) {
         perror(a->output);
         return EXIT_TROUBLE;
     }
-    int rc = 0;
-    if (strcmp(a->format, "json") == 0) {
-        rc = report_review_jsonl(rv, out, a->all);
-    } else if (strcmp(a->format, "sarif") == 0) {
-        json_t *doc = report_sarif(rv);
-        rc = doc != NULL && json_dumpf(doc, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0 ? 0 : ASSAY_ENOMEM;
-        fputc('\n', out);
-        json_decref(doc);
-    } else if (strcmp(a->format, "html") == 0) {
-        rc = report_html(rv, out);
-    } else {
-        review_print_text(rv, out);
+    int rc = assay_review_write(rv, a->format, a->all, out);
+    if (out != stdout && fclose(out) != 0 && rc == ASSAY_OK) {
+        perror(a->output);
+        return EXIT_TROUBLE;
     }
-    if (out != stdout && fclose(out) != 0)
-        rc = ASSAY_EIO;
-    if (rc != 0) {
-        fprintf(stderr, "assay review: cannot write the %s report\n", a->format);
+    if (rc != ASSAY_OK) {
+        cli_error("review");
         return EXIT_TROUBLE;
     }
     return EXIT_CLEAN;
@@ -186,32 +167,30 @@ int cmd_review(int argc, char **argv)
         }
     }
     a.ro.db = db;
-    struct review rv;
-    int status = review_run(&rv, &a.ro);
+    assay_review *rv = NULL;
     int exit_code;
-    if (status != 0) {
+    if (assay_review_run(&a.ro, &rv) != ASSAY_OK) {
         cli_error("review");
         exit_code = EXIT_TROUBLE;
     } else {
-        struct review_counts c;
-        review_count(&rv, &c);
-        exit_code = write_report(&a, &rv);
+        struct assay_review_counts c;
+        assay_review_get_counts(rv, &c);
+        exit_code = write_report(&a, rv);
         if (exit_code == EXIT_CLEAN && !a.no_store) {
-            const char *path = a.store ? a.store : store_default_path();
             int64_t run_id;
-            if (store_record_review(path, &rv, &run_id) != 0) {
+            if (assay_review_record(rv, a.store, &run_id) != ASSAY_OK) {
                 cli_error("store");
                 exit_code = EXIT_TROUBLE;
             } else if (strcmp(a.format, "text") == 0 && a.output == NULL) {
-                printf("recorded as run %lld in %s\n", (long long)run_id, path);
+                printf("recorded as run %lld in %s\n", (long long)run_id, a.store ? a.store : assay_store_default_path());
             }
         }
-        if (exit_code == EXIT_CLEAN && rv.problems.n > 0)
+        if (exit_code == EXIT_CLEAN && c.problems > 0)
             exit_code = EXIT_TROUBLE;
         else if (exit_code == EXIT_CLEAN && (c.excluded > 0 || c.malicious > 0))
             exit_code = EXIT_FOUND;
     }
-    review_free(&rv);
+    assay_review_free(rv);
     assay_db_free(db);
     free_args(&a);
     return exit_code;
