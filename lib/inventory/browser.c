@@ -37,96 +37,34 @@
  * 64 MiB for extensions.json). */
 #include "inventory/inventory.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "assay.h"
 #include "util/error.h"
 
 #define MANIFEST_MAX ((size_t)4 << 20)
 #define EXTENSIONS_JSON_MAX ((size_t)64 << 20)
-#define BROWSER_MAX_DIR_ENTRIES 100000 /* entries read from one folder */
+#define BROWSER_MAX_DIR_ENTRIES 100000 /* sub-folders listed from one folder */
 #define CHROMIUM_ID_LEN 32
 
 /* ---- listing folders ------------------------------------------------------------ */
-
-typedef UTIL_VEC(char *) name_list;
 
 static int out_of_memory(void)
 {
     return util_error(ASSAY_ENOMEM, "out of memory");
 }
 
-static void names_free(name_list *names)
+/* The real sub-folders of root-relative `rel`, sorted (inv_list_dir): none
+ * when it does not exist or cannot be listed (then a problem). 0 or
+ * ASSAY_ENOMEM. */
+static int list_subdirs(struct inventory *inv, const char *rel, char ***names, size_t *count)
 {
-    for (size_t i = 0; i < names->n; i++)
-        free(names->v[i]);
-    util_vec_free(names);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The entry `e` of folder `abs` is a folder itself (not a symbolic link). */
-static bool is_real_dir(const char *abs, const struct dirent *e)
-{
-    if (e->d_type == DT_DIR)
-        return true;
-    if (e->d_type != DT_UNKNOWN)
-        return false;
-    size_t n = strlen(abs) + strlen(e->d_name) + 2;
-    char *p = malloc(n);
-    if (p == NULL)
-        return false;
-    snprintf(p, n, "%s/%s", abs, e->d_name);
-    struct stat st;
-    bool dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
-    free(p);
-    return dir;
-}
-
-/* The sub-folders of root-relative `rel`, sorted. A folder that does not
- * exist gives none; one that cannot be read is a problem. 0 or ASSAY_ENOMEM. */
-static int list_subdirs(struct inventory *inv, const char *rel, name_list *out)
-{
-    memset(out, 0, sizeof *out);
-    char *abs = inv_path(inv, rel);
-    if (abs == NULL)
-        return out_of_memory();
-    DIR *d = opendir(abs);
-    if (d == NULL) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            inv_problem_add(inv, rel, "cannot list: %s", strerror(errno));
-        free(abs);
-        return 0;
-    }
-    int rc = 0;
-    size_t seen = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d)) != NULL && seen++ < BROWSER_MAX_DIR_ENTRIES) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || !is_real_dir(abs, e))
-            continue;
-        char *name = strdup(e->d_name);
-        if (name == NULL || util_vec_push(out, name) != 0) {
-            free(name);
-            rc = out_of_memory();
-        }
-    }
-    closedir(d);
-    free(abs);
-    if (rc != 0)
-        names_free(out);
-    else if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, compare_names);
-    return rc;
+    int rc = inv_list_dir(inv, rel, INV_LIST_DIRS, BROWSER_MAX_DIR_ENTRIES, names, count);
+    return rc == ASSAY_ENOMEM ? rc : 0;
 }
 
 /* ---- JSON files --------------------------------------------------------------- */
@@ -184,14 +122,15 @@ static int for_each_home(struct inventory *inv, home_fn fn)
     struct home root = {"/root", "root"};
     int rc = inv_exists(inv, root.path) ? fn(inv, &root) : 0;
     for (size_t p = 0; rc == 0 && p < sizeof parents / sizeof parents[0]; p++) {
-        name_list users;
-        if ((rc = list_subdirs(inv, parents[p], &users)) != 0)
+        char **users;
+        size_t n;
+        if ((rc = list_subdirs(inv, parents[p], &users, &n)) != 0)
             break;
-        for (size_t i = 0; rc == 0 && i < users.n; i++) {
-            struct home h = {inv_printf(inv, "%s/%s", parents[p], users.v[i]), inv_strdup(inv, users.v[i])};
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            struct home h = {inv_printf(inv, "%s/%s", parents[p], users[i]), inv_strdup(inv, users[i])};
             rc = h.path && h.user ? fn(inv, &h) : out_of_memory();
         }
-        names_free(&users);
+        inv_names_free(users, n);
     }
     return rc;
 }
@@ -353,18 +292,19 @@ static int describe_chromium_extension(struct inventory *inv, struct inv_item *i
 /* The highest version folder of one extension, its manifest, its item. */
 static int add_chromium_extension(struct inventory *inv, struct chromium_ext *x)
 {
-    name_list versions;
-    int rc = list_subdirs(inv, x->dir, &versions);
-    if (rc != 0 || versions.n == 0) {
-        names_free(&versions);
+    char **versions;
+    size_t n;
+    int rc = list_subdirs(inv, x->dir, &versions, &n);
+    if (rc != 0 || n == 0) {
+        inv_names_free(versions, n);
         return rc;
     }
-    const char *best = versions.v[0];
-    for (size_t i = 1; i < versions.n; i++)
-        if (compare_versions(versions.v[i], best) > 0)
-            best = versions.v[i];
+    const char *best = versions[0];
+    for (size_t i = 1; i < n; i++)
+        if (compare_versions(versions[i], best) > 0)
+            best = versions[i];
     x->version_dir = inv_printf(inv, "%s/%s", x->dir, best);
-    names_free(&versions);
+    inv_names_free(versions, n);
     const char *manifest_path = x->version_dir ? inv_printf(inv, "%s/manifest.json", x->version_dir) : NULL;
     if (manifest_path == NULL)
         return out_of_memory();
@@ -381,28 +321,30 @@ static int add_chromium_extension(struct inventory *inv, struct chromium_ext *x)
 static int scan_chromium_user_data(struct inventory *inv, const struct home *h, const char *browser,
                                    const char *user_data)
 {
-    name_list profiles;
-    int rc = list_subdirs(inv, user_data, &profiles);
-    for (size_t p = 0; rc == 0 && p < profiles.n; p++) {
-        const char *ext_root = inv_printf(inv, "%s/%s/Extensions", user_data, profiles.v[p]);
-        const char *profile = inv_strdup(inv, profiles.v[p]);
+    char **profiles;
+    size_t np;
+    int rc = list_subdirs(inv, user_data, &profiles, &np);
+    for (size_t p = 0; rc == 0 && p < np; p++) {
+        const char *ext_root = inv_printf(inv, "%s/%s/Extensions", user_data, profiles[p]);
+        const char *profile = inv_strdup(inv, profiles[p]);
         if (ext_root == NULL || profile == NULL) {
             rc = out_of_memory();
             break;
         }
-        name_list ids;
-        rc = list_subdirs(inv, ext_root, &ids);
-        for (size_t i = 0; rc == 0 && i < ids.n; i++) {
-            if (!is_chromium_id(ids.v[i]))
+        char **ids;
+        size_t ni;
+        rc = list_subdirs(inv, ext_root, &ids, &ni);
+        for (size_t i = 0; rc == 0 && i < ni; i++) {
+            if (!is_chromium_id(ids[i]))
                 continue; /* "Temp" and the like */
             struct chromium_ext x = {.browser = browser, .home = h, .profile = profile};
-            x.id = inv_strdup(inv, ids.v[i]);
-            x.dir = inv_printf(inv, "%s/%s", ext_root, ids.v[i]);
+            x.id = inv_strdup(inv, ids[i]);
+            x.dir = inv_printf(inv, "%s/%s", ext_root, ids[i]);
             rc = x.id && x.dir ? add_chromium_extension(inv, &x) : out_of_memory();
         }
-        names_free(&ids);
+        inv_names_free(ids, ni);
     }
-    names_free(&profiles);
+    inv_names_free(profiles, np);
     return rc;
 }
 
@@ -513,11 +455,12 @@ static int scan_firefox_home(struct inventory *inv, const struct home *h)
         const char *profiles_dir = inv_printf(inv, "%s/%s", h->path, firefox_dirs[d]);
         if (profiles_dir == NULL)
             return out_of_memory();
-        name_list profiles;
-        rc = list_subdirs(inv, profiles_dir, &profiles);
-        for (size_t p = 0; rc == 0 && p < profiles.n; p++)
-            rc = scan_firefox_profile(inv, h, profiles_dir, profiles.v[p]);
-        names_free(&profiles);
+        char **profiles;
+        size_t n;
+        rc = list_subdirs(inv, profiles_dir, &profiles, &n);
+        for (size_t p = 0; rc == 0 && p < n; p++)
+            rc = scan_firefox_profile(inv, h, profiles_dir, profiles[p]);
+        inv_names_free(profiles, n);
     }
     return rc;
 }

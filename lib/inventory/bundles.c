@@ -24,90 +24,25 @@
  * after its folder with the path as its only evidence. */
 #include "inventory/inventory.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "assay.h"
 #include "format/plist.h"
 #include "util/error.h"
 
 #define BUNDLE_MAX_DEPTH 3          /* folder levels searched below an Applications folder */
-#define BUNDLE_MAX_DIR_ENTRIES 100000 /* entries read from one folder */
+#define BUNDLE_MAX_DIR_ENTRIES 100000 /* sub-folders listed from one folder */
 
 /* ---- listing folders ------------------------------------------------------------ */
 
-typedef UTIL_VEC(char *) name_list;
-
-static void names_free(name_list *names)
+/* The real sub-folders of root-relative `rel`, sorted (inv_list_dir): none
+ * when it does not exist or cannot be listed (then a problem). 0 or
+ * ASSAY_ENOMEM. */
+static int list_subdirs(struct inventory *inv, const char *rel, char ***names, size_t *count)
 {
-    for (size_t i = 0; i < names->n; i++)
-        free(names->v[i]);
-    util_vec_free(names);
-}
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* `name` in folder `abs` is a folder itself (not a symbolic link to one). */
-static bool is_real_dir(const char *abs, const struct dirent *e)
-{
-    if (e->d_type == DT_DIR)
-        return true;
-    if (e->d_type != DT_UNKNOWN)
-        return false;
-    size_t n = strlen(abs) + strlen(e->d_name) + 2;
-    char *p = malloc(n);
-    if (p == NULL)
-        return false;
-    snprintf(p, n, "%s/%s", abs, e->d_name);
-    struct stat st;
-    bool dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
-    free(p);
-    return dir;
-}
-
-/* The sub-folders of root-relative `rel`, sorted (stable output whatever the
- * file system's order). A folder that does not exist gives none; one that
- * cannot be read is a problem. 0 or ASSAY_ENOMEM. */
-static int list_subdirs(struct inventory *inv, const char *rel, name_list *out)
-{
-    memset(out, 0, sizeof *out);
-    char *abs = inv_path(inv, rel);
-    if (abs == NULL)
-        return util_error(ASSAY_ENOMEM, "out of memory");
-    DIR *d = opendir(abs);
-    if (d == NULL) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            inv_problem_add(inv, rel, "cannot list: %s", strerror(errno));
-        free(abs);
-        return 0;
-    }
-    int rc = 0;
-    size_t seen = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d)) != NULL && seen++ < BUNDLE_MAX_DIR_ENTRIES) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || !is_real_dir(abs, e))
-            continue;
-        char *name = strdup(e->d_name);
-        if (name == NULL || util_vec_push(out, name) != 0) {
-            free(name);
-            rc = util_error(ASSAY_ENOMEM, "out of memory");
-        }
-    }
-    closedir(d);
-    free(abs);
-    if (rc != 0)
-        names_free(out);
-    else if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, compare_names);
-    return rc;
+    int rc = inv_list_dir(inv, rel, INV_LIST_DIRS, BUNDLE_MAX_DIR_ENTRIES, names, count);
+    return rc == ASSAY_ENOMEM ? rc : 0;
 }
 
 /* ---- one bundle --------------------------------------------------------------- */
@@ -243,18 +178,19 @@ static int add_bundle(struct inventory *inv, const char *path, const char *user)
  * levels already descended). */
 static int scan_folder(struct inventory *inv, const char *rel, const char *user, int depth)
 {
-    name_list names;
-    int rc = list_subdirs(inv, rel, &names);
-    for (size_t i = 0; rc == 0 && i < names.n; i++) {
-        const char *child = inv_printf(inv, "%s/%s", rel, names.v[i]);
+    char **names;
+    size_t n;
+    int rc = list_subdirs(inv, rel, &names, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *child = inv_printf(inv, "%s/%s", rel, names[i]);
         if (child == NULL)
             rc = util_error(ASSAY_ENOMEM, "out of memory");
-        else if (ends_with_app(names.v[i]))
+        else if (ends_with_app(names[i]))
             rc = add_bundle(inv, child, user);
         else if (depth + 1 < BUNDLE_MAX_DEPTH)
             rc = scan_folder(inv, child, user, depth + 1);
     }
-    names_free(&names);
+    inv_names_free(names, n);
     return rc;
 }
 
@@ -264,14 +200,15 @@ int inv_collect_bundles(struct inventory *inv)
     if ((rc = scan_folder(inv, "/Applications", NULL, 0)) != 0 ||
         (rc = scan_folder(inv, "/System/Applications", NULL, 0)) != 0)
         return rc;
-    name_list users;
-    if ((rc = list_subdirs(inv, "/Users", &users)) != 0)
+    char **users;
+    size_t n;
+    if ((rc = list_subdirs(inv, "/Users", &users, &n)) != 0)
         return rc;
-    for (size_t i = 0; rc == 0 && i < users.n; i++) {
-        const char *user = inv_strdup(inv, users.v[i]);
-        const char *apps = inv_printf(inv, "/Users/%s/Applications", users.v[i]);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *user = inv_strdup(inv, users[i]);
+        const char *apps = inv_printf(inv, "/Users/%s/Applications", users[i]);
         rc = user && apps ? scan_folder(inv, apps, user, 0) : util_error(ASSAY_ENOMEM, "out of memory");
     }
-    names_free(&users);
+    inv_names_free(users, n);
     return rc;
 }

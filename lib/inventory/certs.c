@@ -45,7 +45,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "inventory/hwids.h"
 #include "util/error.h"
 
 #define CERTS_MAX_FILE ((size_t)64 << 20)
@@ -145,9 +144,9 @@ static int read_anchor_dir(struct cert_walk *w, const char *rel, bool crt_only, 
         return 0;
     char **names;
     size_t n;
-    int rc = hw_list_dir(w->inv, rel, CERTS_MAX_PER_FILE, &names, &n);
+    int rc = inv_list_dir(w->inv, rel, INV_LIST_VISIBLE, CERTS_MAX_PER_FILE, &names, &n);
     if (rc != 0)
-        return rc == ASSAY_ENOTFOUND ? 0 : rc;
+        return rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
     for (size_t i = 0; i < n && rc == 0; i++) {
         char child[2048];
         if ((size_t)snprintf(child, sizeof child, "%s/%s", rel, names[i]) >= sizeof child)
@@ -165,7 +164,7 @@ static int read_anchor_dir(struct cert_walk *w, const char *rel, bool crt_only, 
         }
         free(abs);
     }
-    hw_names_free(names, n);
+    inv_names_free(names, n);
     return rc;
 }
 
@@ -365,7 +364,7 @@ int certs_trusted_store(struct inventory *inv, X509_STORE **out, size_t *count)
     size_t problems = inv->problems.n;
     struct cert_walk w = {.inv = inv, .quiet = true, .fn = add_to_store, .ctx = &s};
     int rc = walk_trusted(&w);
-    inv->problems.n = problems; /* hw_list_dir / inv_read_file may have added some */
+    inv->problems.n = problems; /* inv_list_dir / inv_read_file may have added some */
     ERR_clear_error();
     if (rc != 0) {
         X509_STORE_free(s.store);

@@ -26,7 +26,6 @@
  * attributes at most 4 KiB, id files at most HWIDS_MAX_FILE. */
 #include "inventory/hwids.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -402,64 +401,6 @@ const char *hw_sysfs_attr(struct inventory *inv, const char *dir, const char *at
     return s;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void hw_names_free(char **names, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
-}
-
-int hw_list_dir(struct inventory *inv, const char *rel, size_t max, char ***names, size_t *count)
-{
-    *names = NULL;
-    *count = 0;
-    char *path = inv_path(inv, rel);
-    if (path == NULL)
-        return util_error(ASSAY_ENOMEM, "out of memory");
-    DIR *d = opendir(path);
-    free(path);
-    if (d == NULL) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            inv_problem_add(inv, rel, "%s", strerror(errno));
-        return ASSAY_ENOTFOUND;
-    }
-    UTIL_VEC(char *) v = {0};
-    int rc = 0;
-    bool cut = false;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (v.n >= max) {
-            cut = true;
-            break;
-        }
-        char *s = strdup(de->d_name);
-        if (s == NULL || util_vec_push(&v, s) != 0) {
-            free(s);
-            rc = util_error(ASSAY_ENOMEM, "out of memory");
-            break;
-        }
-    }
-    closedir(d);
-    if (rc != 0) {
-        hw_names_free(v.v, v.n);
-        return rc;
-    }
-    if (cut)
-        inv_problem_add(inv, rel, "more than %zu entries: the rest are not listed", max);
-    if (v.n > 1)
-        qsort(v.v, v.n, sizeof *v.v, name_cmp);
-    *names = v.v;
-    *count = v.n;
-    return 0;
-}
-
 /* ---- shared by both buses ---------------------------------------------------------- */
 
 struct attr_pair {
@@ -616,9 +557,9 @@ int inv_collect_usb(struct inventory *inv, const struct inv_options *opt)
 {
     char **names;
     size_t n;
-    int rc = hw_list_dir(inv, "/sys/bus/usb/devices", HW_MAX_DEVICES, &names, &n);
+    int rc = inv_list_dir(inv, "/sys/bus/usb/devices", INV_LIST_VISIBLE, HW_MAX_DEVICES, &names, &n);
     if (rc != 0)
-        return rc == ASSAY_ENOTFOUND ? 0 : rc;
+        return rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
     struct lazy_ids ids = {.file = "usb.ids"};
     struct util_buf buf = {0};
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -626,7 +567,7 @@ int inv_collect_usb(struct inventory *inv, const struct inv_options *opt)
             rc = usb_device(inv, opt, &ids, names[i], &buf);
     util_buf_free(&buf);
     hwids_free(&ids.db);
-    hw_names_free(names, n);
+    inv_names_free(names, n);
     return rc;
 }
 
@@ -738,15 +679,15 @@ int inv_collect_pci(struct inventory *inv, const struct inv_options *opt)
 {
     char **names;
     size_t n;
-    int rc = hw_list_dir(inv, "/sys/bus/pci/devices", HW_MAX_DEVICES, &names, &n);
+    int rc = inv_list_dir(inv, "/sys/bus/pci/devices", INV_LIST_VISIBLE, HW_MAX_DEVICES, &names, &n);
     if (rc != 0)
-        return rc == ASSAY_ENOTFOUND ? 0 : rc;
+        return rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
     struct lazy_ids ids = {.file = "pci.ids"};
     struct util_buf buf = {0};
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = pci_device(inv, opt, &ids, names[i], &buf);
     util_buf_free(&buf);
     hwids_free(&ids.db);
-    hw_names_free(names, n);
+    inv_names_free(names, n);
     return rc;
 }

@@ -1,5 +1,5 @@
 /* hwids.h — lookups in the hwdata id files (usb.ids, pci.ids) and the small
- * sysfs helpers that the device and network collectors share. The functions
+ * sysfs helper that the device and network collectors share. The functions
  * are defined in devices.c (this header has no .c of its own so that the
  * build list does not change).
  *
@@ -77,18 +77,13 @@ bool hwids_class(const struct hwids *db, unsigned cls, int subclass, struct hwid
 int hwids_open_for(struct inventory *inv, const struct inv_options *opt, const char *file,
                    struct hwids *db, const char **shown);
 
-/* ---- small sysfs helpers (shared with net.c) ----------------------------------- */
+/* ---- small sysfs helper (shared with net.c) ----------------------------------- */
 
 /* Read "<dir>/<attr>" below the root (at most 4 KiB) into buf, trimmed of
  * trailing white space and with control bytes replaced by '?'. Returns the
  * value (inside buf) or NULL when the file is absent or unreadable. */
 const char *hw_sysfs_attr(struct inventory *inv, const char *dir, const char *attr,
                            struct util_buf *buf);
-/* The entry names of a folder below the root, sorted, without "." entries;
- * at most `max` of them (the rest are dropped and a problem is recorded).
- * *names is malloc'ed (free with hw_names_free). 0, ASSAY_ENOTFOUND (no
- * folder) or ASSAY_ENOMEM. */
-int hw_list_dir(struct inventory *inv, const char *rel, size_t max, char ***names, size_t *count);
-void hw_names_free(char **names, size_t count);
+/* (folder listings: inv_list_dir in inventory.h) */
 
 #endif

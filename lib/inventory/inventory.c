@@ -2,6 +2,7 @@
  * inventory.h). */
 #include "inventory/inventory.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -320,6 +321,111 @@ int inv_read_file(struct inventory *inv, const char *rel, size_t max, struct uti
     if (rc == 0)
         out->data[out->len] = '\0';
     return rc;
+}
+
+/* ---- listing folders ------------------------------------------------------------ */
+
+typedef UTIL_VEC(char *) name_vec;
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void inv_names_free(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Entry `e` of folder `abs` is a folder itself, not a symbolic link to one
+ * (lstat only when the file system does not give the entry's type). */
+static bool is_real_dir(const char *abs, const struct dirent *e)
+{
+    if (e->d_type != DT_UNKNOWN)
+        return e->d_type == DT_DIR;
+    size_t n = strlen(abs) + strlen(e->d_name) + 2;
+    char *p = malloc(n);
+    if (p == NULL)
+        return false;
+    snprintf(p, n, "%s/%s", abs, e->d_name);
+    struct stat st;
+    bool dir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    free(p);
+    return dir;
+}
+
+/* Whether entry `e` is one that inv_list_dir reports under `flags`. */
+static bool is_listed(const char *abs, const struct dirent *e, unsigned flags)
+{
+    const char *n = e->d_name;
+    if (n[0] == '.' && ((flags & INV_LIST_VISIBLE) || n[1] == '\0' || (n[1] == '.' && n[2] == '\0')))
+        return false;
+    return !(flags & INV_LIST_DIRS) || is_real_dir(abs, e);
+}
+
+/* The listed entries of the open folder `d` (at `abs`) into *v; *cut when
+ * there are more than `max`. 0 or ASSAY_ENOMEM; a read error mid-way keeps what
+ * was read and is recorded as a problem. */
+static int read_entries(struct inventory *inv, const char *rel, DIR *d, const char *abs,
+                        unsigned flags, size_t max, bool *cut, name_vec *v)
+{
+    for (;;) {
+        errno = 0;
+        struct dirent *e = readdir(d);
+        if (e == NULL) {
+            if (errno != 0)
+                inv_problem_add(inv, rel, "cannot list: %s", strerror(errno));
+            return 0;
+        }
+        if (!is_listed(abs, e, flags))
+            continue;
+        if (max != 0 && v->n >= max) {
+            *cut = true;
+            return 0;
+        }
+        char *s = strdup(e->d_name);
+        if (s == NULL || util_vec_push(v, s) != 0) {
+            free(s);
+            return util_error(ASSAY_ENOMEM, "out of memory");
+        }
+    }
+}
+
+int inv_list_dir(struct inventory *inv, const char *rel, unsigned flags, size_t max, char ***names,
+                 size_t *count)
+{
+    *names = NULL;
+    *count = 0;
+    char *abs = inv_path(inv, rel);
+    if (abs == NULL)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    DIR *d = opendir(abs);
+    if (d == NULL) {
+        int e = errno;
+        free(abs);
+        if (e == ENOENT || e == ENOTDIR)
+            return ASSAY_ENOTFOUND;
+        inv_problem_add(inv, rel, "cannot list: %s", strerror(e));
+        return util_error(ASSAY_EIO, "%s: cannot list: %s", rel, strerror(e));
+    }
+    name_vec v = {0};
+    bool cut = false;
+    int rc = read_entries(inv, rel, d, abs, flags, max, &cut, &v);
+    closedir(d);
+    free(abs);
+    if (rc != 0) {
+        inv_names_free(v.v, v.n);
+        return rc;
+    }
+    if (cut)
+        inv_problem_add(inv, rel, "more than %zu entries: the rest are not listed", max);
+    if (v.n > 1)
+        qsort(v.v, v.n, sizeof *v.v, compare_names);
+    *names = v.v;
+    *count = v.n;
+    return 0;
 }
 
 const char *inv_kind_name(enum inv_kind kind)

@@ -170,6 +170,22 @@ int inv_read_file(struct inventory *inv, const char *rel, size_t max, struct uti
 /* True when rel exists below the root (any type). */
 bool inv_exists(const struct inventory *inv, const char *rel);
 
+/* The entry names of folder `rel` below the root, sorted (strcmp), "." and
+ * ".." left out; at most `max` of them (0: no limit; when there are more, the
+ * rest are dropped and one problem is recorded). Flags:
+ *   INV_LIST_DIRS     only real folders: a symbolic link (even to a folder)
+ *                     or any other kind of entry is not listed;
+ *   INV_LIST_VISIBLE  names starting with '.' are left out too (not counted).
+ * The folder's own path resolves like inv_path(); the entries are never
+ * followed. *names is malloc'ed (free with inv_names_free). 0;
+ * ASSAY_ENOTFOUND when rel does not exist or is not a folder (nothing
+ * recorded); ASSAY_EIO when it cannot be listed (also recorded as a
+ * problem); ASSAY_ENOMEM. On any error *names is NULL and *count 0. */
+enum inv_list_flags { INV_LIST_ALL = 0, INV_LIST_DIRS = 1, INV_LIST_VISIBLE = 2 };
+int inv_list_dir(struct inventory *inv, const char *rel, unsigned flags, size_t max, char ***names,
+                 size_t *count);
+void inv_names_free(char **names, size_t count);
+
 /* Names of the kinds and strengths as they appear in reports. */
 const char *inv_kind_name(enum inv_kind kind);
 const char *inv_strength_name(enum inv_strength s);

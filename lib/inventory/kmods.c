@@ -57,8 +57,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
 #include <openssl/asn1.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -182,9 +180,9 @@ static int walk_modules(struct kmod_ctx *c, const char *rel, size_t tree_len, co
         return 0;
     char **names;
     size_t n;
-    int rc = hw_list_dir(c->inv, rel, KMOD_MAX_FILES, &names, &n);
+    int rc = inv_list_dir(c->inv, rel, INV_LIST_VISIBLE, KMOD_MAX_FILES, &names, &n);
     if (rc != 0)
-        return rc == ASSAY_ENOTFOUND ? 0 : rc;
+        return rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
     for (size_t i = 0; i < n && rc == 0 && !c->cut; i++) {
         char *child = NULL;
         if (asprintf(&child, "%s/%s", rel, names[i]) < 0) {
@@ -202,7 +200,7 @@ static int walk_modules(struct kmod_ctx *c, const char *rel, size_t tree_len, co
         free(abs);
         free(child);
     }
-    hw_names_free(names, n);
+    inv_names_free(names, n);
     return rc;
 }
 
@@ -268,8 +266,8 @@ static int offline_jobs(struct kmod_ctx *c)
         seen[nseen++] = st;
         char **vers;
         size_t nv;
-        if ((rc = hw_list_dir(c->inv, bases[b], 4096, &vers, &nv)) != 0) {
-            rc = rc == ASSAY_ENOTFOUND ? 0 : rc;
+        if ((rc = inv_list_dir(c->inv, bases[b], INV_LIST_VISIBLE, 4096, &vers, &nv)) != 0) {
+            rc = rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
             continue;
         }
         for (size_t v = 0; v < nv && rc == 0; v++) {
@@ -279,7 +277,7 @@ static int offline_jobs(struct kmod_ctx *c)
             rc = kver ? walk_modules(c, vdir, strlen(vdir), kver, 0)
                       : util_error(ASSAY_ENOMEM, "out of memory");
         }
-        hw_names_free(vers, nv);
+        inv_names_free(vers, nv);
     }
     return rc;
 }

@@ -434,14 +434,14 @@ static int net_interfaces(struct net_ctx *c)
 {
     char **names;
     size_t n;
-    int rc = hw_list_dir(c->inv, "/sys/class/net", NET_MAX_INTERFACES, &names, &n);
+    int rc = inv_list_dir(c->inv, "/sys/class/net", INV_LIST_VISIBLE, NET_MAX_INTERFACES, &names, &n);
     if (rc != 0)
-        return rc == ASSAY_ENOTFOUND ? 0 : rc;
+        return rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
     struct util_buf buf = {0};
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = net_interface(c, names[i], &buf);
     util_buf_free(&buf);
-    hw_names_free(names, n);
+    inv_names_free(names, n);
     return rc;
 }
 

@@ -1,5 +1,6 @@
 /* test_inventory.c — the item model's helpers and reading below an offline
- * root: symbolic links resolve inside the root, never to the host's files. */
+ * root: symbolic links resolve inside the root, never to the host's files;
+ * folder listings (inv_list_dir) are sorted, filtered and capped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -121,6 +123,88 @@ static void items_facts_and_problems(void **state)
     inventory_free(&inv);
 }
 
+static void make_dir(const char *rel)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    assert_int_equal(mkdir(path, 0755), 0);
+}
+
+/* inv_list_dir(rel, flags, max) gives exactly `want` (a NULL-ended list). */
+static void expect_listing(struct inventory *inv, const char *rel, unsigned flags, size_t max,
+                           const char *const *want)
+{
+    char **names;
+    size_t n;
+    assert_int_equal(inv_list_dir(inv, rel, flags, max, &names, &n), 0);
+    size_t k = 0;
+    while (want[k] != NULL)
+        k++;
+    assert_int_equal(n, k);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(names[i], want[i]);
+    inv_names_free(names, n);
+}
+
+static void list_dir_sorts_filters_and_caps(void **state)
+{
+    (void)state;
+    /* list/: folders c a b .h, a file, links to a folder (relative and absolute) */
+    make_dir("list");
+    make_dir("list/c");
+    make_dir("list/a");
+    make_dir("list/b");
+    make_dir("list/.h");
+    write_file("list/f", "x");
+    link_at("a", "list/ln");
+    link_at("/a/b", "list/abs");
+    link_at("/list", "etc/to-list");
+    link_at("lloop2", "etc/lloop1");
+    link_at("lloop1", "etc/lloop2");
+    struct inventory inv;
+    assert_int_equal(inventory_init(&inv, root), 0);
+
+    static const char *const all[] = {".h", "a", "abs", "b", "c", "f", "ln", NULL};
+    static const char *const visible[] = {"a", "abs", "b", "c", "f", "ln", NULL};
+    static const char *const dirs[] = {".h", "a", "b", "c", NULL};
+    static const char *const visible_dirs[] = {"a", "b", "c", NULL};
+    expect_listing(&inv, "/list", INV_LIST_ALL, 0, all);
+    expect_listing(&inv, "/list", INV_LIST_VISIBLE, 0, visible);
+    expect_listing(&inv, "/list", INV_LIST_DIRS, 0, dirs);       /* no link, even to a folder */
+    expect_listing(&inv, "/list", INV_LIST_DIRS | INV_LIST_VISIBLE, 3, visible_dirs); /* max reached, not passed */
+    expect_listing(&inv, "/etc/to-list", INV_LIST_DIRS, 0, dirs); /* the folder's own path resolves in the root */
+    assert_int_equal(inv.problems.n, 0);
+
+    /* more entries than max: max of them, sorted, and one problem */
+    char **names;
+    size_t n;
+    assert_int_equal(inv_list_dir(&inv, "/list", INV_LIST_ALL, 3, &names, &n), 0);
+    assert_int_equal(n, 3);
+    assert_true(strcmp(names[0], names[1]) < 0 && strcmp(names[1], names[2]) < 0);
+    inv_names_free(names, n);
+    assert_int_equal(inv.problems.n, 1);
+    assert_string_equal(inv.problems.v[0].path, "/list");
+    assert_non_null(strstr(inv.problems.v[0].message, "more than 3 entries"));
+
+    /* absent or not a folder: ASSAY_ENOTFOUND, nothing recorded */
+    names = (char **)&n;
+    assert_int_equal(inv_list_dir(&inv, "/nothing/here", INV_LIST_ALL, 0, &names, &n), ASSAY_ENOTFOUND);
+    assert_null(names);
+    assert_int_equal(n, 0);
+    assert_int_equal(inv_list_dir(&inv, "/list/f", INV_LIST_ALL, 0, &names, &n), ASSAY_ENOTFOUND);
+    assert_int_equal(inv.problems.n, 1);
+
+    /* exists but cannot be listed (a link loop, even for root): ASSAY_EIO and a problem */
+    assert_int_equal(inv_list_dir(&inv, "/etc/lloop1", INV_LIST_DIRS, 0, &names, &n), ASSAY_EIO);
+    assert_null(names);
+    assert_int_equal(n, 0);
+    assert_int_equal(inv.problems.n, 2);
+    assert_string_equal(inv.problems.v[1].path, "/etc/lloop1");
+    assert_non_null(strstr(inv.problems.v[1].message, "cannot list"));
+    inv_names_free(NULL, 0);
+    inventory_free(&inv);
+}
+
 static void bad_roots(void **state)
 {
     (void)state;
@@ -142,6 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(links_resolve_inside_the_root),
         cmocka_unit_test(items_facts_and_problems),
+        cmocka_unit_test(list_dir_sorts_filters_and_caps),
         cmocka_unit_test(bad_roots),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
