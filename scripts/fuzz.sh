@@ -23,6 +23,9 @@ for exe in build-fuzz/tests/fuzz_*; do
     # Real PE files from YARA's test data (in ../shared, not copied here) seed the PE parser.
     shared=${ASSAY_SHARED:-../shared}
     if [ "$name" = fuzz_pe ] && [ -d "$shared/yara-tests/data" ]; then seeds="$shared/yara-tests/data"; fi
+    # The shipped data files seed their parsers (kept where they are, not copied).
+    [ "$name" = fuzz_policy ] && seeds="data/policy tests/data/policy"
+    [ "$name" = fuzz_catalog ] && seeds="data/catalog"
     if "$exe" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -artifact_prefix=build-fuzz/ \
         "$corpus" $seeds >build-fuzz/$name.log 2>&1; then
         echo "fuzz $name: ok ($(grep -c . "$corpus"/* 2>/dev/null | wc -l) corpus files)"
