@@ -319,7 +319,8 @@ struct assay_review_counts {
 int assay_review_run(const struct assay_review_options *opts, assay_review **out);
 void assay_review_get_counts(const assay_review *rv, struct assay_review_counts *out);
 /* Write it as "text", "json" (JSON Lines; all_items: allowed items too),
- * "sarif" (2.1.0) or "html" (one self-contained page). */
+ * "sarif" (2.1.0), "html" (one self-contained page), or the inventory with
+ * verdicts as an SBOM: "cyclonedx" (1.6), "spdx" (2.3). */
 int assay_review_write(const assay_review *rv, const char *format, bool all_items, FILE *out);
 /* Record the run in a SQLite store (NULL: the default, docs/store.md). */
 int assay_review_record(const assay_review *rv, const char *store, int64_t *run_id);

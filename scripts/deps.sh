@@ -7,7 +7,8 @@
 # (registry hives); hwdata and ieee-data name USB/PCI ids and MAC prefixes; the
 # tests build their fixtures with hivexregedit (libwin-hivex-perl), mingw-w64
 # (windres, a PE with version info), osslsigncode (Authenticode) and check the
-# HTML report in headless chromium.
+# HTML report in headless chromium and validate SARIF/CycloneDX with
+# python3-jsonschema (the schemas come from the npm registry when npm is there).
 set -euo pipefail
 packages=(
     gcc pkg-config meson ninja-build python3
@@ -15,7 +16,7 @@ packages=(
     libcmocka-dev clamav clamav-testfiles yara libyara-dev
     clang libclang-rt-14-dev
     libyaml-dev libsqlite3-dev libhivex-dev hwdata ieee-data
-    libwin-hivex-perl mingw-w64 osslsigncode sqlite3 chromium
+    libwin-hivex-perl mingw-w64 osslsigncode sqlite3 chromium python3-jsonschema
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -28,7 +28,8 @@ static void usage(FILE *out)
             "  --exec-dir DIR       also attribute the executables of DIR (root-relative; repeatable)\n"
             "  --no-executables     do not look at executables\n"
             "output:\n"
-            "  --format FMT         text (default), json (JSON Lines), sarif (SARIF 2.1.0), html\n"
+            "  --format FMT         text (default), json (JSON Lines), sarif (SARIF 2.1.0), html,\n"
+            "                       cyclonedx (CycloneDX 1.6), spdx (SPDX 2.3): the inventory with verdicts\n"
             "  -o, --output FILE    write there instead of standard output\n"
             "  --all                JSON: also list allowed items\n"
             "  --store FILE         record the run in this SQLite store (default: %s)\n"
@@ -109,12 +110,12 @@ static int parse_args(int argc, char **argv, struct review_args *a)
         fprintf(stderr, "assay review: unexpected argument '%s'\n", argv[optind]);
         return EXIT_TROUBLE;
     }
-    static const char *const formats[] = {"text", "json", "sarif", "html"};
+    static const char *const formats[] = {"text", "json", "sarif", "html", "cyclonedx", "spdx"};
     bool known = false;
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         known |= strcmp(a->format, formats[i]) == 0;
     if (!known) {
-        fprintf(stderr, "assay review: unknown format '%s' (text, json, sarif, html)\n", a->format);
+        fprintf(stderr, "assay review: unknown format '%s' (text, json, sarif, html, cyclonedx, spdx)\n", a->format);
         return EXIT_TROUBLE;
     }
     a->ro.host_tags = a->tags;

@@ -61,6 +61,11 @@ static const char *const fact_list_names[CF_KIND_COUNT_] = {
     [CF_HOMONYM] = "homonyms",
 };
 
+const char *catalog_fact_kind_name(enum catalog_fact_kind kind)
+{
+    return (unsigned)kind < CF_KIND_COUNT_ && fact_list_names[kind] ? fact_list_names[kind] : "unknown";
+}
+
 static const char *const categories[] = {
     "endpoint-protection", "video-surveillance", "telecom-equipment", "network-equipment",
     "two-way-radio",       "mobile-device",      "telecom-service",   "vpn",

@@ -84,6 +84,8 @@ int catalog_load_default(struct catalog *c);
 void catalog_free(struct catalog *c);
 
 const struct catalog_vendor *catalog_vendor(const struct catalog *c, const char *id);
+/* The catalog field of a fact kind: "legal_names", "package_names", ... */
+const char *catalog_fact_kind_name(enum catalog_fact_kind kind);
 const struct catalog_source *catalog_source(const struct catalog *c, const char *id);
 
 /* ---- attribution ------------------------------------------------------------- */

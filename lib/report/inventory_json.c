@@ -26,25 +26,11 @@ json_t *report_evidence_json(const struct inv_evidence *e)
     return o;
 }
 
-static const char *fact_kind_name(enum catalog_fact_kind k)
-{
-    static const char *const names[CF_KIND_COUNT_] = {
-        [CF_LEGAL_NAME] = "legal_names",          [CF_ALIAS] = "aliases",
-        [CF_BRAND] = "brands",                    [CF_SUBSIDIARY] = "subsidiaries",
-        [CF_SIGNING_SUBJECT] = "signing_subjects", [CF_PACKAGE_NAME] = "package_names",
-        [CF_BUNDLE_PREFIX] = "bundle_prefixes",   [CF_MAC_ORG] = "mac_orgs",
-        [CF_USB_VENDOR] = "usb_vendor_ids",       [CF_PCI_VENDOR] = "pci_vendor_ids",
-        [CF_DOMAIN] = "domains",                  [CF_EXTENSION_ID] = "extension_ids",
-        [CF_HOMONYM] = "homonyms",
-    };
-    return k < CF_KIND_COUNT_ && names[k] ? names[k] : "unknown";
-}
-
 static json_t *fact_json(const struct catalog *cat, enum catalog_fact_kind kind,
                          const struct catalog_fact *f)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "catalog_field", json_string(fact_kind_name(kind)));
+    json_object_set_new(o, "catalog_field", json_string(catalog_fact_kind_name(kind)));
     set_str(o, "value", f->value);
     const struct catalog_source *src = cat ? catalog_source(cat, f->source) : NULL;
     json_t *s = json_object();

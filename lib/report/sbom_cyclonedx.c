@@ -77,7 +77,8 @@ static int purl_encode(struct util_buf *b, const char *s)
     static const char hex[] = "0123456789ABCDEF";
     int rc = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p && rc == 0; p++) {
-        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+        bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+        if (alnum || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
             rc = util_buf_append_byte(b, *p);
         } else {
             char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
@@ -271,7 +272,7 @@ json_t *report_malicious_properties(const struct review *rv, const struct review
  * `seen` is a JSON object used as a set (keys are not UTF-8 checked). */
 static json_t *unique_ref(json_t *seen, const char *want)
 {
-    json_t *text = report_text_json(want);
+    json_t *text = report_text_json(want && want[0] ? want : "item");
     const char *base = json_string_value(text);
     char *ref = strdup(base ? base : "");
     for (unsigned n = 2; ref != NULL && json_object_get(seen, ref) != NULL; n++) {
@@ -462,7 +463,8 @@ static json_t *item_component(const struct catalog *cat, const struct review_ite
     }
     if (it->publisher != NULL)
         json_object_set_new(c, "publisher", report_text_json(it->publisher));
-    json_object_set_new(c, "name", report_text_json(it->name ? it->name : it->id));
+    const char *name = it->name && it->name[0] ? it->name : it->id && it->id[0] ? it->id : "unnamed";
+    json_object_set_new(c, "name", report_text_json(name));
     if (it->version != NULL)
         json_object_set_new(c, "version", report_text_json(it->version));
     const char *descr = inv_attr_get(it, "description");

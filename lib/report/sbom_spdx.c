@@ -12,6 +12,7 @@
 #include "report/sbom.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,12 @@ struct spdx_doc {
     const char *host_id; /* the host package's SPDXID (in `seen`) */
 };
 
+/* Locale-independent: only ASCII letters and digits may stay in an SPDXID. */
+static bool ascii_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 /* "SPDXRef-" + id with every character outside [A-Za-z0-9.-] as '-',
  * made unique with "-2", "-3"...; the returned key lives in d->seen. */
 static const char *spdx_id(struct spdx_doc *d, const char *prefix, const char *id)
@@ -41,8 +48,10 @@ static const char *spdx_id(struct spdx_doc *d, const char *prefix, const char *i
     }
     size_t w = (size_t)snprintf(base, len, "SPDXRef-%s", prefix);
     for (const char *p = id ? id : ""; *p && w + 1 < len; p++)
-        base[w++] = isalnum((unsigned char)*p) || *p == '.' || *p == '-' ? *p : '-';
+        base[w++] = ascii_alnum(*p) || *p == '.' || *p == '-' ? *p : '-';
     base[w] = 0;
+    if (w == 8) /* nothing after "SPDXRef-" */
+        snprintf(base + w, len - w, "item");
     snprintf(want, len + 16, "%s", base);
     for (unsigned n = 2; json_object_get(d->seen, want) != NULL; n++)
         snprintf(want, len + 16, "%s-%u", base, n);

@@ -211,11 +211,15 @@ int assay_review_write(const assay_review *a, const char *format, bool all_items
         rc = dump_json(report_sarif(&a->rv), out);
     else if (strcmp(format, "html") == 0)
         rc = report_html(&a->rv, out);
+    else if (strcmp(format, "cyclonedx") == 0)
+        rc = dump_json(report_cyclonedx(&a->rv.inv, &a->rv.catalog, a->rv.items.v, &a->rv), out);
+    else if (strcmp(format, "spdx") == 0)
+        rc = dump_json(report_spdx(&a->rv.inv, &a->rv.catalog, a->rv.items.v, &a->rv), out);
     else if (strcmp(format, "text") == 0) {
         review_print_text(&a->rv, out);
         rc = 0;
     } else
-        return util_error(ASSAY_EINVAL, "unknown format '%s' (text, json, sarif, html)", format);
+        return util_error(ASSAY_EINVAL, "unknown format '%s' (text, json, sarif, html, cyclonedx, spdx)", format);
     if (rc == 0 && ferror(out))
         rc = ASSAY_EIO;
     return rc != 0 ? util_error(rc, "cannot write the %s report", format) : 0;

@@ -34,7 +34,6 @@ struct cc {
     size_t nvars;
     uint32_t next_slot;
     bool in_for_of;
-    bool counts;     /* the condition uses #, @ or ! */
 };
 
 static int fail(struct cc *c, enum yara_error_code code, struct yara_pos pos, const char *fmt, const char *arg)
@@ -544,12 +543,9 @@ static int range_bounds(struct cc *c, const struct yara_expr *range, uint32_t k[
 
 /* ---- string operators, of, loops ------------------------------------------------ */
 
-/* Note how string s is used: `$s at N` with a constant N, or otherwise. */
-static void note_use(struct cc *c, uint32_t s, bool at_const, int64_t where)
+/* How string st is used: `$s at N` with a constant N, or otherwise. */
+static void note_one_use(struct ystring *st, bool at_const, int64_t where)
 {
-    if (s == YRULES_NONE)
-        return;
-    struct ystring *st = &c->r->strings.v[s];
     if (!at_const) {
         st->use = 2;
     } else if (st->use == 0) {
@@ -558,6 +554,35 @@ static void note_use(struct cc *c, uint32_t s, bool at_const, int64_t where)
     } else if (st->use == 1 && st->fixed_offset != where) {
         st->use = 2;
     }
+}
+
+/* Note how string s is used: `$s at N` with a constant N, or otherwise. An
+ * anonymous string inside `for .. of` (s == YRULES_NONE: `$`, `#`, `@`, `!`)
+ * counts as a use of every string of the rule, whatever the loop's set: YARA
+ * does not know which strings it will stand for. */
+static void note_use(struct cc *c, uint32_t s, bool at_const, int64_t where)
+{
+    if (s != YRULES_NONE) {
+        note_one_use(&c->r->strings.v[s], at_const, where);
+        return;
+    }
+    const struct yrule *rule = &c->r->rules.v[c->rule];
+    for (uint32_t i = 0; i < rule->string_count; i++)
+        note_one_use(&c->r->strings.v[rule->string_first + i], at_const, where);
+}
+
+/* String s (every string of the rule for an anonymous one) is used other
+ * than as `$s`: `at`, `in`, #, @, !. YARA then keeps all its matches in fast
+ * mode (-f), not just the first. */
+static void note_all_matches(struct cc *c, uint32_t s)
+{
+    const struct yrule *rule = &c->r->rules.v[c->rule];
+    if (s != YRULES_NONE) {
+        c->r->strings.v[s].all_matches = true;
+        return;
+    }
+    for (uint32_t i = 0; i < rule->string_count; i++)
+        c->r->strings.v[rule->string_first + i].all_matches = true;
 }
 
 static int string_op(struct cc *c, const struct yara_expr *e, uint32_t *out)
@@ -601,8 +626,8 @@ static int string_op(struct cc *c, const struct yara_expr *e, uint32_t *out)
         nk = 1;
         break;
     }
-    if (op == YN_STR_COUNT || op == YN_STR_COUNT_IN || op == YN_STR_OFFSET || op == YN_STR_LENGTH)
-        c->counts = true;
+    if (op != YN_STR_FOUND)
+        note_all_matches(c, s);
     if (rc == ASSAY_OK)
         note_use(c, s, op == YN_STR_AT && node(c, k[0])->op == YN_INT, op == YN_STR_AT ? node(c, k[0])->i : 0);
     if (rc == ASSAY_OK)
@@ -978,12 +1003,12 @@ int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *
     for (uint32_t i = 0; i < rule->string_count; i++) {
         r->strings.v[rule->string_first + i].use = 0;
         r->strings.v[rule->string_first + i].fixed_offset = -1;
+        r->strings.v[rule->string_first + i].all_matches = false;
     }
     uint32_t root;
     int rc = expr(&c, rule->ast->condition, &root);
     for (uint32_t i = 0; rc == ASSAY_OK && i < rule->string_count; i++) {
         struct ystring *st = &r->strings.v[rule->string_first + i];
-        st->all_matches = c.counts;
         /* YARA applies it to literal strings only: text (not base64) and hex
          * strings made of plain bytes; not to regexes or hex with wildcards. */
         bool literal = (st->ast->kind == YARA_STR_TEXT &&

@@ -187,8 +187,8 @@ struct ystring {
      * starting at N is recorded (elsewhere it is neither needed nor shown). */
     int64_t fixed_offset;      /* -1: anywhere */
     uint8_t use;               /* compile_cond.c bookkeeping: 0 unused, 1 at-only, 2 other */
-    bool all_matches;          /* its rule counts or indexes matches (#, @, !): fast mode
-                                  (-f) must not stop at the first match */
+    bool all_matches;          /* used with at, in, #, @ or ! (not only as $s): fast
+                                  mode (-f) must not stop at its first match */
 };
 
 /* A cheap test a rule's condition implies ("costs nothing when it cannot

@@ -288,7 +288,9 @@ static void confirm_split(struct yscan *y, const struct ypattern *p, uint64_t at
                                           YARA_REGEX_SCAN_LIMIT + 1, &oom);
     if (oom)
         y->error = ASSAY_ENOMEM;
-    for (size_t i = 0; i < nback && !y->error && !string_done(y, p->string); i++) {
+    /* All of them, even in fast mode (-f): YARA checks for an earlier match
+     * once per atom hit, not between the matches one verification finds. */
+    for (size_t i = 0; i < nback && !y->error; i++) {
         uint64_t start = atom_start - y->back[i], len = y->back[i] + flen;
         if (len == 0 || ((p->flags & YPF_FULLWORD) && !fullword_ok(y, start, len, p->flags & YPF_WIDE)))
             continue;

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # reports.sh — the report formats end to end (docs/sbom.md, docs/reports.md):
 # `assay inventory --format cyclonedx|spdx` and `assay review --format
 # sarif|html|json` (and cyclonedx|spdx when review offers them) on the

@@ -147,6 +147,8 @@ static void build_items(struct fixture *fx)
     assert_int_equal(inv_attr_add(&rv->inv, cert, "sha256",
                                   "0A1B0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"), 0);
     add_item(rv, INV_KERNEL_MODULE, "kmod", "kmod:klif", "klif", NULL);
+    add_item(rv, INV_BROWSER_EXTENSION, "browser", "", NULL, NULL);        /* nothing to name it by */
+    add_item(rv, INV_SERVICE, "registry", "svc:caf\xc3\xa9\xff", "caf\xc3\xa9\xff", NULL); /* é and a bad byte */
 }
 
 static void build_verdicts(struct fixture *fx)
@@ -363,6 +365,8 @@ static void cyclonedx_document(void **state)
     assert_string_equal(str(json_array_get(arr(cert, "hashes"), 0), "content"),
                         "0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b");
     assert_string_equal(str(find_by(comps, "bom-ref", "kmod:klif"), "type"), "device-driver");
+    assert_non_null(find_by(comps, "bom-ref", "item"));
+    assert_non_null(find_by(comps, "bom-ref", "svc:caf\xc3\xa9\xef\xbf\xbd"));
     json_decref(bom);
 }
 
@@ -566,6 +570,8 @@ static void spdx_verdicts(void **state)
     assert_non_null(usb);
     assert_string_equal(str(usb, "supplier"), "NOASSERTION");
     assert_string_equal(str(usb, "primaryPackagePurpose"), "DEVICE");
+    assert_non_null(find_by(pkgs, "SPDXID", "SPDXRef-item"));
+    assert_non_null(find_by(pkgs, "SPDXID", "SPDXRef-svc-caf---"));
     json_t *eicar = find_by(pkgs, "SPDXID", "SPDXRef-file--tmp-eicar.com");
     assert_non_null(eicar);
     assert_string_equal(annotation(eicar, "assay:verdict"), "malicious");
