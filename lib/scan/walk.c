@@ -8,7 +8,11 @@
  *   - one_file_system keeps the walk on the device of the named path;
  *   - FIFOs, sockets and devices are never opened (a FIFO would block) and
  *     are counted as skipped; so are excluded paths and oversized files;
- *   - folders deeper than WALK_MAX_DEPTH are reported, not entered. */
+ *   - folders deeper than WALK_MAX_DEPTH are reported, not entered;
+ *   - a folder met inside the walk that is on a kernel pseudo file system
+ *     (/proc, /sys, cgroups, debugfs...) is not entered and counted as
+ *     skipped: its "files" are kernel state (/proc/kcore is the size of the
+ *     address space), not content. Named explicitly, such a path is walked. */
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -16,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <linux/magic.h>
 
 #include "../util/idset.h"
 #include "scan.h"
@@ -88,6 +95,25 @@ static void walk_dir(struct walker *w, const char *path, const struct stat *st, 
 }
 
 /* Takes ownership of path. */
+/* Kernel pseudo file systems, by statfs magic. tmpfs is not one of them:
+ * /tmp and /dev/shm hold real files. */
+static bool pseudo_file_system(const char *path)
+{
+    static const long magics[] = {
+        PROC_SUPER_MAGIC,   SYSFS_MAGIC,       DEVPTS_SUPER_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
+        DEBUGFS_MAGIC,      TRACEFS_MAGIC,     SECURITYFS_MAGIC,   PSTOREFS_MAGIC,     BPF_FS_MAGIC,
+        EFIVARFS_MAGIC,     NSFS_MAGIC,        BINFMTFS_MAGIC,     SELINUX_MAGIC,      HUGETLBFS_MAGIC,
+        AUTOFS_SUPER_MAGIC, 0x62656570 /* configfs */, 0x65735543 /* fusectl */, 0x19800202 /* mqueue */,
+    };
+    struct statfs sf;
+    if (statfs(path, &sf) != 0)
+        return false;
+    for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+        if ((long)sf.f_type == magics[i])
+            return true;
+    return false;
+}
+
 static void walk_entry(struct walker *w, char *path, bool named, unsigned depth)
 {
     struct scan_run *run = w->run;
@@ -122,7 +148,8 @@ static void walk_entry(struct walker *w, char *path, bool named, unsigned depth)
         return;
     }
     if (S_ISDIR(st.st_mode)) {
-        if (!named && run->opt->no_subfolders)
+        /* a mount point below the named path: only then can the file system change */
+        if (!named && (run->opt->no_subfolders || (st.st_dev != w->root_dev && pseudo_file_system(path))))
             scan_skipped(run);
         else
             walk_dir(w, path, &st, depth);

@@ -181,4 +181,16 @@ expect_out "capped YARA string: rule reported" "many.bin: many FOUND"
 expect_err "capped YARA string: warning names rule and string" "rule many: string \\\$a has more than 1000000 matches.* WARNING"
 rm -f "$WORK/many.bin"
 
+# A kernel pseudo file system met inside the walk is not entered (needs a
+# proc mount: skipped where mounting is not allowed).
+mkdir -p "$WORK/pseudo/sub/proc"
+if mount -t proc proc "$WORK/pseudo/sub/proc" 2>/dev/null; then
+    run "$ASSAY" scan --json "$WORK/pseudo"
+    umount "$WORK/pseudo/sub/proc"
+    expect_status "a folder holding a proc mount" 0
+    expect_out "proc is skipped, not read" '"files":0,.*"skipped":1'
+else
+    echo "SKIP: cannot mount proc here"
+fi
+
 finish
