@@ -20,31 +20,29 @@
  * decode is a problem naming its position ("certificate N") and the reading
  * goes on with the next. A local anchor without PEM is tried as DER.
  *
- * Item: INV_CERTIFICATE, collector "certs", id "cert:<sha256>", name the
- * subject CN (else O, else the whole subject), publisher the subject O;
- * attrs subject and issuer (RFC 2253, UTF-8), serial (hex), sha256,
- * not_before / not_after (UTC, ISO 8601), origin, self_signed, in_bundle.
- * Evidence cert.subject (medium): the subject O= (CN= when there is no O=),
- * source the file, locator "certificate N" (1-based, counting the blocks of
- * that file).
+ * Item (built with cert_item.h): INV_CERTIFICATE, collector "certs", id
+ * "cert:<sha256>", name the subject CN (else O, else the whole subject),
+ * publisher the subject O, path the file; attrs subject and issuer (RFC 2253,
+ * UTF-8), serial (hex), sha256, not_before / not_after (UTC, ISO 8601),
+ * origin, self_signed, in_bundle. Evidence cert.subject (medium): the subject
+ * O= (CN= when there is no O=), source the file, locator "certificate N"
+ * (1-based, counting the blocks of that file).
  *
  * Limits: a file at most CERTS_MAX_FILE bytes, at most CERTS_MAX_PER_FILE
  * certificates per file, anchor folders CERTS_MAX_DEPTH deep. */
 #include "inventory/certs.h"
 
 #include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "inventory/cert_item.h"
 #include "util/error.h"
 
 #define CERTS_MAX_FILE ((size_t)64 << 20)
@@ -190,79 +188,6 @@ static int walk_trusted(struct cert_walk *w)
 
 /* ---- the collector -------------------------------------------------------------------- */
 
-static const char *name_text(struct inventory *inv, const X509_NAME *name)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    if (b == NULL)
-        return NULL;
-    unsigned long flags = (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT;
-    X509_NAME_print_ex(b, name, 0, flags);
-    char *p;
-    long n = BIO_get_mem_data(b, &p);
-    const char *s = n > 0 ? inv_strndup(inv, p, (size_t)n) : inv_strdup(inv, "");
-    BIO_free(b);
-    return s;
-}
-
-/* The first entry `nid` of a name, UTF-8, control bytes as '?'; NULL if none. */
-static const char *name_entry(struct inventory *inv, const X509_NAME *name, int nid)
-{
-    int i = X509_NAME_get_index_by_NID(name, nid, -1);
-    if (i < 0)
-        return NULL;
-    unsigned char *utf8 = NULL;
-    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
-    if (n < 0) {
-        ERR_clear_error();
-        return NULL;
-    }
-    for (int k = 0; k < n; k++)
-        if (utf8[k] < 0x20 || utf8[k] == 0x7f)
-            utf8[k] = '?';
-    const char *s = inv_strndup(inv, (const char *)utf8, (size_t)n);
-    OPENSSL_free(utf8);
-    return s;
-}
-
-static const char *time_text(struct inventory *inv, const ASN1_TIME *t)
-{
-    struct tm tm;
-    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
-        ERR_clear_error();
-        return NULL;
-    }
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return inv_strdup(inv, buf);
-}
-
-static const char *serial_text(struct inventory *inv, const X509 *x)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    const char *s = NULL;
-    if (hex != NULL) {
-        for (char *p = hex; *p; p++)
-            if (*p >= 'A' && *p <= 'F')
-                *p = (char)(*p - 'A' + 'a');
-        s = inv_strdup(inv, hex);
-    }
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return s;
-}
-
-static bool sha256_hex(const X509 *x, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (X509_digest(x, EVP_sha256(), md, &n) != 1 || n != 32)
-        return false;
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return true;
-}
-
 static struct inv_item *find_item(struct inventory *inv, size_t from, const char *id)
 {
     for (size_t i = from; i < inv->items.n; i++)
@@ -281,48 +206,29 @@ static int add_cert_item(void *ctx, X509 *x, const char *file, unsigned index,
 {
     struct collect_ctx *c = ctx;
     struct inventory *inv = c->inv;
-    char sha[65];
-    if (!sha256_hex(x, sha))
+    char sha[INV_CERT_HEX_MAX];
+    if (!inv_certificate_digest(x, NULL, 0, EVP_sha256(), sha))
         return 0;
-    char id[80];
+    char id[sizeof "cert:" + INV_CERT_HEX_MAX];
     snprintf(id, sizeof id, "cert:%s", sha);
     struct inv_item *seen = find_item(inv, c->first_item, id);
     if (seen != NULL) /* a local anchor also in the bundle, or a repeat */
         return origin == ORIGIN_BUNDLE && inv_attr_get(seen, "in_bundle") == NULL
                    ? inv_attr_add(inv, seen, "in_bundle", "1")
                    : 0;
-    const X509_NAME *subj = X509_get_subject_name(x), *iss = X509_get_issuer_name(x);
-    const char *cn = name_entry(inv, subj, NID_commonName);
-    const char *org = name_entry(inv, subj, NID_organizationName);
-    const char *subject = name_text(inv, subj);
-    struct inv_item *it = inv_item_new(inv, INV_CERTIFICATE, "certs");
-    if (it == NULL || subject == NULL)
-        return util_error(ASSAY_ENOMEM, "out of memory");
-    it->id = inv_strdup(inv, id);
-    it->name = cn ? cn : org ? org : subject;
-    it->publisher = org;
-    it->path = inv_strdup(inv, file);
     char loc[48];
     snprintf(loc, sizeof loc, "certificate %u", index);
-    const struct {
-        const char *name, *value;
-    } attrs[] = {
-        {"subject", subject},
-        {"issuer", name_text(inv, iss)},
-        {"serial", serial_text(inv, x)},
-        {"sha256", sha},
-        {"not_before", time_text(inv, X509_get0_notBefore(x))},
-        {"not_after", time_text(inv, X509_get0_notAfter(x))},
+    struct inv_cert_names names;
+    struct inv_item *it = inv_certificate_item(inv, x, "certs", id, file, loc, &names);
+    if (it == NULL || names.subject == NULL || (it->path = inv_strdup(inv, file)) == NULL)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    const struct inv_attr attrs[] = {
         {"origin", origin == ORIGIN_LOCAL ? "local" : "bundle"},
-        {"self_signed", X509_NAME_cmp(subj, iss) == 0 ? "1" : "0"},
+        {"self_signed", X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0 ? "1" : "0"},
         {"in_bundle", origin == ORIGIN_BUNDLE ? "1" : NULL},
     };
-    int rc = it->id && it->path ? 0 : util_error(ASSAY_ENOMEM, "out of memory");
-    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0] && rc == 0; i++)
-        rc = inv_attr_add(inv, it, attrs[i].name, attrs[i].value);
-    if (rc == 0)
-        rc = inv_evidence_add(inv, it, "cert.subject", org ? org : cn, file, loc, INV_MEDIUM);
-    return rc;
+    int rc = inv_certificate_attrs(inv, it, x, &names, sha);
+    return rc != 0 ? rc : inv_attrs_add(inv, it, attrs, sizeof attrs / sizeof attrs[0]);
 }
 
 int inv_collect_certs(struct inventory *inv)

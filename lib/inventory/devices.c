@@ -403,19 +403,20 @@ const char *hw_sysfs_attr(struct inventory *inv, const char *dir, const char *at
 
 /* ---- shared by both buses ---------------------------------------------------------- */
 
-struct attr_pair {
-    const char *name;
-    const char *value;
-};
-
-static int add_attrs(struct inventory *inv, struct inv_item *it, const struct attr_pair *a, size_t n)
+const char *hw_link_name(struct inventory *inv, const char *dir, const char *link)
 {
-    for (size_t i = 0; i < n; i++) {
-        int rc = inv_attr_add(inv, it, a[i].name, a[i].value);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    char rel[600], target[1024];
+    snprintf(rel, sizeof rel, "%s/%s", dir, link);
+    char *p = inv_path(inv, rel);
+    if (p == NULL)
+        return NULL;
+    ssize_t n = readlink(p, target, sizeof target - 1);
+    free(p);
+    if (n <= 0)
+        return NULL;
+    target[n] = '\0';
+    const char *slash = strrchr(target, '/');
+    return inv_strdup(inv, slash ? slash + 1 : target);
 }
 
 /* An arena copy of a sysfs attribute, or NULL. */
@@ -445,38 +446,120 @@ static bool parse_hex_id(const char *s, size_t digits, bool prefix, unsigned *ou
     return true;
 }
 
-/* Lazily opened id file of one collector run. */
-struct lazy_ids {
-    const char *file;
-    int state; /* 0 not tried, 1 loaded, -1 unavailable */
-    struct hwids db;
+/* What the USB and PCI collectors differ in. */
+struct bus {
+    const char *folder;                            /* of the devices, below the root */
+    const char *ids_file;                          /* the hwdata id file naming them */
+    const char *vendor_file, *device_file;         /* sysfs files of the ids (4 hex digits) */
+    bool prefix;                                   /* the ids start with "0x" (PCI) */
+    const char *expected;                          /* problem: <file> "<value>" is not <expected> */
+    const char *vendor_id_attr, *vendor_name_attr; /* evidence attributes */
 };
 
-static int lazy_ids_get(struct inventory *inv, const struct inv_options *opt, struct lazy_ids *l,
-                        const struct hwids **out)
+/* One collector run over a bus; the id file is opened when a device first
+ * needs it. */
+struct bus_run {
+    struct inventory *inv;
+    const struct inv_options *opt;
+    const struct bus *bus;
+    int ids_state; /* 0 not tried, 1 loaded, -1 unavailable */
+    struct hwids ids;
+    struct util_buf buf;
+};
+
+/* The bus's id file (*out NULL when unavailable). 0 or ASSAY_ENOMEM. */
+static int bus_ids(struct bus_run *run, const struct hwids **out)
 {
     *out = NULL;
-    if (l->state == 0) {
-        int rc = hwids_open_for(inv, opt, l->file, &l->db, NULL);
+    if (run->ids_state == 0) {
+        int rc = hwids_open_for(run->inv, run->opt, run->bus->ids_file, &run->ids, NULL);
         if (rc == ASSAY_ENOMEM)
             return rc;
-        l->state = rc == 0 ? 1 : -1;
+        run->ids_state = rc == 0 ? 1 : -1;
     }
-    if (l->state == 1)
-        *out = &l->db;
+    if (run->ids_state == 1)
+        *out = &run->ids;
     return 0;
 }
 
+/* Read the vendor and device ids of the device folder `dir`. false when
+ * there is no vendor file (not a device) or an id does not parse (a problem). */
+static bool read_device_ids(struct bus_run *run, const char *dir, unsigned *vendor, unsigned *device)
+{
+    const struct bus *bus = run->bus;
+    const char *v = hw_sysfs_attr(run->inv, dir, bus->vendor_file, &run->buf);
+    if (v == NULL)
+        return false;
+    if (!parse_hex_id(v, 4, bus->prefix, vendor)) {
+        inv_problem_add(run->inv, dir, "%s \"%.32s\" is not %s", bus->vendor_file, v, bus->expected);
+        return false;
+    }
+    v = hw_sysfs_attr(run->inv, dir, bus->device_file, &run->buf);
+    if (!parse_hex_id(v, 4, bus->prefix, device)) {
+        inv_problem_add(run->inv, dir, "%s \"%.32s\" is not %s", bus->device_file, v ? v : "", bus->expected);
+        return false;
+    }
+    return true;
+}
+
+/* Evidence of a device's vendor: its id `vid` (medium) and, when the id
+ * file names it (`vn`, on line `line`), that name (weak). */
+static int add_vendor_evidence(struct bus_run *run, struct inv_item *it, const char *dir, const char *vid,
+                               const char *vn, unsigned line)
+{
+    const struct bus *bus = run->bus;
+    int rc = inv_evidence_add(run->inv, it, bus->vendor_id_attr, vid, dir, bus->vendor_file, INV_MEDIUM);
+    if (rc == 0 && vn) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "%s; %s line %u", bus->vendor_file, bus->ids_file, line);
+        rc = inv_evidence_add(run->inv, it, bus->vendor_name_attr, vn, dir, loc, INV_WEAK);
+    }
+    return rc;
+}
+
+/* Reads one device of a bus: its entry `name` in the bus folder, its folder `dir`. */
+typedef int bus_device_fn(struct bus_run *run, const char *name, const char *dir);
+
+/* Every entry of the bus's folder (at most HW_MAX_DEVICES). */
+static int collect_bus(struct inventory *inv, const struct inv_options *opt, const struct bus *bus,
+                       bus_device_fn *device)
+{
+    char **names;
+    size_t n;
+    int rc = inv_list_dir(inv, bus->folder, INV_LIST_VISIBLE, HW_MAX_DEVICES, &names, &n);
+    if (rc != 0)
+        return rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
+    struct bus_run run = {.inv = inv, .opt = opt, .bus = bus};
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char dir[512];
+        if ((size_t)snprintf(dir, sizeof dir, "%s/%s", bus->folder, names[i]) < sizeof dir)
+            rc = device(&run, names[i], dir);
+    }
+    util_buf_free(&run.buf);
+    hwids_free(&run.ids);
+    inv_names_free(names, n);
+    return rc;
+}
+
 /* ---- USB ---------------------------------------------------------------------------- */
+
+static const struct bus usb_bus = {
+    "/sys/bus/usb/devices", "usb.ids", "idVendor", "idProduct", false, "4 hex digits",
+    "usb.vendor_id",        "usb.vendor_name",
+};
 
 struct usb_fields {
     unsigned vid, pid;
     const char *manufacturer, *product, *serial, *busnum, *devnum, *dev_class, *bcd, *speed;
 };
 
-static int usb_add_item(struct inventory *inv, const char *name, const char *dir,
-                        const struct usb_fields *f, const struct hwids *ids)
+static int usb_add_item(struct bus_run *run, const char *name, const char *dir, const struct usb_fields *f)
 {
+    struct inventory *inv = run->inv;
+    const struct hwids *ids;
+    int rc = bus_ids(run, &ids);
+    if (rc != 0)
+        return rc;
     struct hwids_name vname = {0}, pname = {0}, cname = {0};
     unsigned cls = 0;
     if (ids != NULL) {
@@ -500,46 +583,31 @@ static int usb_add_item(struct inventory *inv, const char *name, const char *dir
     it->path = inv_strdup(inv, dir);
     if (it->id == NULL || it->name == NULL || it->path == NULL)
         return util_error(ASSAY_ENOMEM, "out of memory");
-    const struct attr_pair attrs[] = {
+    const struct inv_attr attrs[] = {
         {"vendor_id", vid},         {"product_id", pid},          {"vendor_name", vn},
         {"product_name", pn}, {"manufacturer", f->manufacturer}, {"product", f->product},
         {"serial", f->serial},      {"busnum", f->busnum},        {"devnum", f->devnum},
         {"class", f->dev_class},    {"class_name", cn},   {"bcd_device", f->bcd},
         {"speed", f->speed},
     };
-    int rc = add_attrs(inv, it, attrs, sizeof attrs / sizeof attrs[0]);
+    rc = inv_attrs_add(inv, it, attrs, sizeof attrs / sizeof attrs[0]);
     if (rc == 0)
-        rc = inv_evidence_add(inv, it, "usb.vendor_id", vid, dir, "idVendor", INV_MEDIUM);
-    if (rc == 0 && vn) {
-        char loc[64];
-        snprintf(loc, sizeof loc, "idVendor; usb.ids line %u", vname.line);
-        rc = inv_evidence_add(inv, it, "usb.vendor_name", vn, dir, loc, INV_WEAK);
-    }
+        rc = add_vendor_evidence(run, it, dir, vid, vn, vname.line);
     if (rc == 0)
         rc = inv_evidence_add(inv, it, "usb.vendor_name", f->manufacturer, dir, "manufacturer",
                               INV_WEAK);
     return rc;
 }
 
-static int usb_device(struct inventory *inv, const struct inv_options *opt, struct lazy_ids *ids,
-                      const char *name, struct util_buf *buf)
+static int usb_device(struct bus_run *run, const char *name, const char *dir)
 {
-    char dir[512];
-    if ((size_t)snprintf(dir, sizeof dir, "/sys/bus/usb/devices/%s", name) >= sizeof dir)
+    if (strchr(name, ':') != NULL) /* "1-1:1.0" is an interface */
         return 0;
-    const char *v = hw_sysfs_attr(inv, dir, "idVendor", buf);
-    if (v == NULL)
-        return 0; /* an interface or a hub port: not a device */
     struct usb_fields f = {0};
-    if (!parse_hex_id(v, 4, false, &f.vid)) {
-        inv_problem_add(inv, dir, "idVendor \"%.32s\" is not 4 hex digits", v);
-        return 0;
-    }
-    v = hw_sysfs_attr(inv, dir, "idProduct", buf);
-    if (!parse_hex_id(v, 4, false, &f.pid)) {
-        inv_problem_add(inv, dir, "idProduct \"%.32s\" is not 4 hex digits", v ? v : "");
-        return 0;
-    }
+    if (!read_device_ids(run, dir, &f.vid, &f.pid))
+        return 0; /* a hub port or the like, or a problem recorded */
+    struct inventory *inv = run->inv;
+    struct util_buf *buf = &run->buf;
     f.manufacturer = attr_copy(inv, dir, "manufacturer", buf);
     f.product = attr_copy(inv, dir, "product", buf);
     f.serial = attr_copy(inv, dir, "serial", buf);
@@ -548,30 +616,20 @@ static int usb_device(struct inventory *inv, const struct inv_options *opt, stru
     f.dev_class = attr_copy(inv, dir, "bDeviceClass", buf);
     f.bcd = attr_copy(inv, dir, "bcdDevice", buf);
     f.speed = attr_copy(inv, dir, "speed", buf);
-    const struct hwids *db;
-    int rc = lazy_ids_get(inv, opt, ids, &db);
-    return rc != 0 ? rc : usb_add_item(inv, name, dir, &f, db);
+    return usb_add_item(run, name, dir, &f);
 }
 
 int inv_collect_usb(struct inventory *inv, const struct inv_options *opt)
 {
-    char **names;
-    size_t n;
-    int rc = inv_list_dir(inv, "/sys/bus/usb/devices", INV_LIST_VISIBLE, HW_MAX_DEVICES, &names, &n);
-    if (rc != 0)
-        return rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
-    struct lazy_ids ids = {.file = "usb.ids"};
-    struct util_buf buf = {0};
-    for (size_t i = 0; i < n && rc == 0; i++)
-        if (strchr(names[i], ':') == NULL) /* "1-1:1.0" is an interface */
-            rc = usb_device(inv, opt, &ids, names[i], &buf);
-    util_buf_free(&buf);
-    hwids_free(&ids.db);
-    inv_names_free(names, n);
-    return rc;
+    return collect_bus(inv, opt, &usb_bus, usb_device);
 }
 
 /* ---- PCI ----------------------------------------------------------------------------- */
+
+static const struct bus pci_bus = {
+    "/sys/bus/pci/devices", "pci.ids", "vendor", "device", true, "a 16-bit hex id",
+    "pci.vendor_id",        "pci.vendor_name",
+};
 
 struct pci_fields {
     unsigned vid, did, cls;
@@ -580,26 +638,13 @@ struct pci_fields {
     const char *revision, *driver;
 };
 
-/* The last component of the driver link, or NULL. */
-static const char *pci_driver(struct inventory *inv, const char *dir)
+static int pci_add_item(struct bus_run *run, const char *slot, const char *dir, const struct pci_fields *f)
 {
-    char rel[600], target[1024];
-    snprintf(rel, sizeof rel, "%s/driver", dir);
-    char *p = inv_path(inv, rel);
-    if (p == NULL)
-        return NULL;
-    ssize_t n = readlink(p, target, sizeof target - 1);
-    free(p);
-    if (n <= 0)
-        return NULL;
-    target[n] = '\0';
-    const char *slash = strrchr(target, '/');
-    return inv_strdup(inv, slash ? slash + 1 : target);
-}
-
-static int pci_add_item(struct inventory *inv, const char *slot, const char *dir,
-                        const struct pci_fields *f, const struct hwids *ids)
-{
+    struct inventory *inv = run->inv;
+    const struct hwids *ids;
+    int rc = bus_ids(run, &ids);
+    if (rc != 0)
+        return rc;
     struct hwids_name vname = {0}, dname = {0}, sname = {0}, cname = {0};
     if (ids != NULL) {
         hwids_vendor(ids, f->vid, &vname);
@@ -629,65 +674,32 @@ static int pci_add_item(struct inventory *inv, const char *slot, const char *dir
     it->path = inv_strdup(inv, dir);
     if (it->id == NULL || it->name == NULL || it->path == NULL)
         return util_error(ASSAY_ENOMEM, "out of memory");
-    const struct attr_pair attrs[] = {
+    const struct inv_attr attrs[] = {
         {"slot", slot},           {"vendor_id", vid},         {"device_id", did},
         {"vendor_name", vn}, {"device_name", dn}, {"class", cls},
         {"class_name", cn}, {"subsystem_vendor", svid}, {"subsystem_device", sdid},
         {"subsystem_name", sn}, {"revision", f->revision}, {"driver", f->driver},
     };
-    int rc = add_attrs(inv, it, attrs, sizeof attrs / sizeof attrs[0]);
-    if (rc == 0)
-        rc = inv_evidence_add(inv, it, "pci.vendor_id", vid, dir, "vendor", INV_MEDIUM);
-    if (rc == 0 && vn) {
-        char loc[64];
-        snprintf(loc, sizeof loc, "vendor; pci.ids line %u", vname.line);
-        rc = inv_evidence_add(inv, it, "pci.vendor_name", vn, dir, loc, INV_WEAK);
-    }
-    return rc;
+    rc = inv_attrs_add(inv, it, attrs, sizeof attrs / sizeof attrs[0]);
+    return rc != 0 ? rc : add_vendor_evidence(run, it, dir, vid, vn, vname.line);
 }
 
-static int pci_device(struct inventory *inv, const struct inv_options *opt, struct lazy_ids *ids,
-                      const char *slot, struct util_buf *buf)
+static int pci_device(struct bus_run *run, const char *slot, const char *dir)
 {
-    char dir[512];
-    if ((size_t)snprintf(dir, sizeof dir, "/sys/bus/pci/devices/%s", slot) >= sizeof dir)
-        return 0;
     struct pci_fields f = {0};
-    const char *v = hw_sysfs_attr(inv, dir, "vendor", buf);
-    if (v == NULL)
+    if (!read_device_ids(run, dir, &f.vid, &f.did))
         return 0;
-    if (!parse_hex_id(v, 4, true, &f.vid)) {
-        inv_problem_add(inv, dir, "vendor \"%.32s\" is not a 16-bit hex id", v);
-        return 0;
-    }
-    v = hw_sysfs_attr(inv, dir, "device", buf);
-    if (!parse_hex_id(v, 4, true, &f.did)) {
-        inv_problem_add(inv, dir, "device \"%.32s\" is not a 16-bit hex id", v ? v : "");
-        return 0;
-    }
+    struct inventory *inv = run->inv;
+    struct util_buf *buf = &run->buf;
     f.has_class = parse_hex_id(hw_sysfs_attr(inv, dir, "class", buf), 6, true, &f.cls);
     f.has_sub = parse_hex_id(hw_sysfs_attr(inv, dir, "subsystem_vendor", buf), 4, true, &f.svid) &&
                 parse_hex_id(hw_sysfs_attr(inv, dir, "subsystem_device", buf), 4, true, &f.sdid);
     f.revision = attr_copy(inv, dir, "revision", buf);
-    f.driver = pci_driver(inv, dir);
-    const struct hwids *db;
-    int rc = lazy_ids_get(inv, opt, ids, &db);
-    return rc != 0 ? rc : pci_add_item(inv, slot, dir, &f, db);
+    f.driver = hw_link_name(inv, dir, "driver");
+    return pci_add_item(run, slot, dir, &f);
 }
 
 int inv_collect_pci(struct inventory *inv, const struct inv_options *opt)
 {
-    char **names;
-    size_t n;
-    int rc = inv_list_dir(inv, "/sys/bus/pci/devices", INV_LIST_VISIBLE, HW_MAX_DEVICES, &names, &n);
-    if (rc != 0)
-        return rc == ASSAY_ENOMEM ? rc : 0; /* absent, or a problem already recorded */
-    struct lazy_ids ids = {.file = "pci.ids"};
-    struct util_buf buf = {0};
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = pci_device(inv, opt, &ids, names[i], &buf);
-    util_buf_free(&buf);
-    hwids_free(&ids.db);
-    inv_names_free(names, n);
-    return rc;
+    return collect_bus(inv, opt, &pci_bus, pci_device);
 }

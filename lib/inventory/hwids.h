@@ -1,5 +1,5 @@
 /* hwids.h — lookups in the hwdata id files (usb.ids, pci.ids) and the small
- * sysfs helper that the device and network collectors share. The functions
+ * sysfs helpers that the device and network collectors share. The functions
  * are defined in devices.c (this header has no .c of its own so that the
  * build list does not change).
  *
@@ -77,13 +77,17 @@ bool hwids_class(const struct hwids *db, unsigned cls, int subclass, struct hwid
 int hwids_open_for(struct inventory *inv, const struct inv_options *opt, const char *file,
                    struct hwids *db, const char **shown);
 
-/* ---- small sysfs helper (shared with net.c) ----------------------------------- */
+/* ---- small sysfs helpers (shared with net.c) ----------------------------------- */
 
 /* Read "<dir>/<attr>" below the root (at most 4 KiB) into buf, trimmed of
  * trailing white space and with control bytes replaced by '?'. Returns the
  * value (inside buf) or NULL when the file is absent or unreadable. */
 const char *hw_sysfs_attr(struct inventory *inv, const char *dir, const char *attr,
                            struct util_buf *buf);
+/* The last component of the target of the symbolic link "<dir>/<link>"
+ * below the root ("driver" -> ../../bus/pci/drivers/e1000e: "e1000e"), an
+ * arena string; NULL when it is not a link. */
+const char *hw_link_name(struct inventory *inv, const char *dir, const char *link);
 /* (folder listings: inv_list_dir in inventory.h) */
 
 #endif

@@ -123,6 +123,14 @@ int inv_attr_add(struct inventory *inv, struct inv_item *it, const char *name, c
     return 0;
 }
 
+int inv_attrs_add(struct inventory *inv, struct inv_item *it, const struct inv_attr *attrs, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = inv_attr_add(inv, it, attrs[i].name, attrs[i].value);
+    return rc;
+}
+
 int inv_evidence_add(struct inventory *inv, struct inv_item *it, const char *attribute,
                      const char *value, const char *source, const char *locator,
                      enum inv_strength strength)

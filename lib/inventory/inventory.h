@@ -145,6 +145,8 @@ const char *inv_printf(struct inventory *inv, const char *fmt, ...)
 /* Add a fact / an observation / an owned file (values copied). 0 or ASSAY_ENOMEM.
  * A NULL or empty value is skipped (returns 0). */
 int inv_attr_add(struct inventory *inv, struct inv_item *it, const char *name, const char *value);
+/* inv_attr_add of attrs[0 .. n), in order. */
+int inv_attrs_add(struct inventory *inv, struct inv_item *it, const struct inv_attr *attrs, size_t n);
 int inv_evidence_add(struct inventory *inv, struct inv_item *it, const char *attribute,
                      const char *value, const char *source, const char *locator,
                      enum inv_strength strength);

@@ -51,6 +51,7 @@
  * KMOD_MAX_FILE bytes and at most KMOD_MAX_FILE decompressed, folder depth
  * KMOD_MAX_DEPTH, modinfo values cut at KMOD_MAX_VALUE bytes, control bytes
  * in values become '?'. */
+#include "inventory/cert_item.h"
 #include "inventory/hwids.h"
 #include "inventory/inventory.h"
 
@@ -539,20 +540,6 @@ static const char *hex_colons(struct inventory *inv, const unsigned char *p, siz
     return inv_strdup(inv, tmp);
 }
 
-static const char *name_entry(struct inventory *inv, const X509_NAME *name, int nid)
-{
-    int i = X509_NAME_get_index_by_NID(name, nid, -1);
-    if (i < 0)
-        return NULL;
-    unsigned char *utf8 = NULL;
-    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
-    if (n < 0)
-        return NULL;
-    const char *s = clean_value(inv, (const char *)utf8, (size_t)n);
-    OPENSSL_free(utf8);
-    return s;
-}
-
 /* Signer facts of a PKCS#7 / CMS SignedData blob. */
 static int add_pkcs7_signer(struct inventory *inv, struct inv_item *it, const uint8_t *sig, size_t n)
 {
@@ -574,9 +561,9 @@ static int add_pkcs7_signer(struct inventory *inv, struct inv_item *it, const ui
     const char *signer = NULL, *key = NULL, *algo = NULL;
     if (CMS_SignerInfo_get0_signer_id(si, &keyid, &issuer, &serial) == 1) {
         if (issuer != NULL) {
-            signer = name_entry(inv, issuer, NID_commonName);
+            signer = inv_certificate_name_entry(inv, issuer, NID_commonName);
             if (signer == NULL)
-                signer = name_entry(inv, issuer, NID_organizationName);
+                signer = inv_certificate_name_entry(inv, issuer, NID_organizationName);
         }
         if (serial != NULL)
             key = hex_colons(inv, ASN1_STRING_get0_data(serial), (size_t)ASN1_STRING_length(serial));

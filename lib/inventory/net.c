@@ -379,23 +379,6 @@ static int add_mac_facts(struct net_ctx *c, struct inv_item *it, uint64_t mac, c
 
 /* ---- interfaces ----------------------------------------------------------------------- */
 
-/* The driver behind an interface (last component of device/driver), or NULL. */
-static const char *if_driver(struct inventory *inv, const char *dir)
-{
-    char rel[600], target[1024];
-    snprintf(rel, sizeof rel, "%s/device/driver", dir);
-    char *p = inv_path(inv, rel);
-    if (p == NULL)
-        return NULL;
-    ssize_t n = readlink(p, target, sizeof target - 1);
-    free(p);
-    if (n <= 0)
-        return NULL;
-    target[n] = '\0';
-    const char *slash = strrchr(target, '/');
-    return inv_strdup(inv, slash ? slash + 1 : target);
-}
-
 static int net_interface(struct net_ctx *c, const char *name, struct util_buf *buf)
 {
     struct inventory *inv = c->inv;
@@ -426,7 +409,7 @@ static int net_interface(struct net_ctx *c, const char *name, struct util_buf *b
     if (rc == 0)
         rc = inv_attr_add(inv, it, "type", type);
     if (rc == 0)
-        rc = inv_attr_add(inv, it, "driver", if_driver(inv, dir));
+        rc = inv_attr_add(inv, it, "driver", hw_link_name(inv, dir, "device/driver"));
     return rc;
 }
 

@@ -71,11 +71,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <openssl/bio.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "inventory/cert_item.h"
 #include "util/error.h"
 
 #define SOFTWARE_HIVE "Windows/System32/config/SOFTWARE"
@@ -100,17 +99,10 @@ static char *strf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *p;
+    int n = vasprintf(&p, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *p = malloc((size_t)n + 1);
-    if (p == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return p;
+    return n < 0 ? NULL : p;
 }
 
 /* ---- finding hive files below the root -------------------------------------- */
@@ -916,127 +908,36 @@ static int walk_store(struct hive *hv, const struct cert_store *st, cert_fn fn, 
     return rc;
 }
 
-static void hex_encode(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-/* The first `nid` entry of a name as UTF-8 (OPENSSL_malloc'ed) or NULL. */
-static char *name_entry(const X509_NAME *name, int nid)
-{
-    int i = X509_NAME_get_index_by_NID(name, nid, -1);
-    if (i < 0)
-        return NULL;
-    unsigned char *utf8 = NULL;
-    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
-    if (n < 0)
-        return NULL;
-    if (n == 0 || memchr(utf8, 0, (size_t)n) != NULL) { /* empty or with an embedded NUL */
-        OPENSSL_free(utf8);
-        return NULL;
-    }
-    return (char *)utf8;
-}
-
-/* The name as one RFC 2253 line (UTF-8 kept), arena string ("" for an empty
- * name; NULL on OOM). */
-static const char *name_line(struct inventory *inv, const X509_NAME *name)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    if (b == NULL)
-        return NULL;
-    const char *res = NULL;
-    if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        char *p;
-        long n = BIO_get_mem_data(b, &p);
-        res = n > 0 && p != NULL ? inv_strndup(inv, p, (size_t)n) : inv_strdup(inv, "");
-    }
-    BIO_free(b);
-    ERR_clear_error();
-    return res;
-}
-
-static const char *time_iso(struct inventory *inv, const ASN1_TIME *t)
-{
-    struct tm tm;
-    char buf[32];
-    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-        ERR_clear_error();
-        return NULL;
-    }
-    return inv_strdup(inv, buf);
-}
-
-static const char *serial_hex(struct inventory *inv, const X509 *x)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    const char *res = NULL;
-    if (hex != NULL) {
-        for (char *p = hex; *p; p++)
-            *p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
-        res = inv_strdup(inv, hex);
-    }
-    OPENSSL_free(hex);
-    BN_free(bn);
-    ERR_clear_error();
-    return res;
-}
-
-static int add_digest_attr(struct inventory *inv, struct inv_item *it, const char *attr, const EVP_MD *md,
-                           const uint8_t *der, size_t len)
-{
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    char hex[2 * EVP_MAX_MD_SIZE + 1];
-    if (EVP_Digest(der, len, d, &n, md, NULL) != 1) {
-        ERR_clear_error();
-        return 0;
-    }
-    hex_encode(d, n, hex);
-    return inv_attr_add(inv, it, attr, hex);
-}
-
-/* The certificate as an INV_CERTIFICATE item (cert_fn). */
+/* The certificate as an INV_CERTIFICATE item (cert_fn; cert_item.h): digests
+ * of the DER bytes as stored, publisher the O else the CN, and the
+ * thumbprint as the name of a certificate with an empty subject. */
 static int add_cert_item(struct hive *hv, const struct cert_seen *c, void *ctx)
 {
     (void)ctx;
     struct inventory *inv = hv->inv;
-    const X509_NAME *subject = X509_get_subject_name(c->x509);
-    char *cn = name_entry(subject, NID_commonName);
-    char *org = name_entry(subject, NID_organizationName);
-    const char *line = name_line(inv, subject);
-    struct inv_item *it = inv_item_new(inv, INV_CERTIFICATE, "registry");
-    int rc = 0;
-    if (it == NULL || (it->id = inv_printf(inv, "registry:certificate:%s", c->key_path)) == NULL) {
-        rc = oom();
-    } else {
-        /* CN, else O, else the whole subject, else the thumbprint (an empty subject) */
-        it->name = inv_strdup(inv, cn ? cn : org ? org : line && line[0] ? line : c->thumbprint);
-        it->publisher = inv_strdup(inv, org ? org : cn);
-        rc = add_value_evidence(hv, it, "cert.subject", it->publisher, c->key_path, "Blob", INV_MEDIUM);
-    }
-    OPENSSL_free(cn);
-    OPENSSL_free(org);
-    if (rc != 0)
-        return rc;
+    char *id = strf("registry:certificate:%s", c->key_path);
+    char *locator = strf("%s\\Blob", c->key_path);
+    struct inv_cert_names names;
+    struct inv_item *it =
+        id && locator ? inv_certificate_item(inv, c->x509, "registry", id, hv->source, locator, &names) : NULL;
+    free(id);
+    free(locator);
+    if (it == NULL)
+        return oom();
+    if (it->name == NULL || it->name[0] == '\0')
+        it->name = inv_strdup(inv, c->thumbprint);
+    if (it->publisher == NULL)
+        it->publisher = names.cn;
+    char sha256[INV_CERT_HEX_MAX], sha1[INV_CERT_HEX_MAX];
+    bool has_sha256 = inv_certificate_digest(c->x509, c->der, c->der_len, EVP_sha256(), sha256);
+    bool has_sha1 = inv_certificate_digest(c->x509, c->der, c->der_len, EVP_sha1(), sha1);
     TRY(add_key_attrs(hv, it, c->key_path));
     TRY(inv_attr_add(inv, it, "store", c->store->store));
     TRY(inv_attr_add(inv, it, "location", c->store->location));
-    TRY(inv_attr_add(inv, it, "subject", line));
-    TRY(inv_attr_add(inv, it, "issuer", name_line(inv, X509_get_issuer_name(c->x509))));
-    TRY(inv_attr_add(inv, it, "serial", serial_hex(inv, c->x509)));
-    TRY(inv_attr_add(inv, it, "not_before", time_iso(inv, X509_get0_notBefore(c->x509))));
-    TRY(inv_attr_add(inv, it, "not_after", time_iso(inv, X509_get0_notAfter(c->x509))));
-    TRY(add_digest_attr(inv, it, "sha256", EVP_sha256(), c->der, c->der_len));
-    TRY(add_digest_attr(inv, it, "sha1", EVP_sha1(), c->der, c->der_len));
-    const char *sha1 = inv_attr_get(it, "sha1");
-    if (sha1 != NULL && strcasecmp(sha1, c->thumbprint) != 0) /* the key's name is the thumbprint */
+    TRY(inv_certificate_attrs(inv, it, c->x509, &names, NULL));
+    TRY(inv_attr_add(inv, it, "sha256", has_sha256 ? sha256 : NULL));
+    TRY(inv_attr_add(inv, it, "sha1", has_sha1 ? sha1 : NULL));
+    if (has_sha1 && strcasecmp(sha1, c->thumbprint) != 0) /* the key's name is the thumbprint */
         TRY(inv_attr_add(inv, it, "key_thumbprint_mismatch", c->thumbprint));
     return 0;
 }
