@@ -516,16 +516,9 @@ static int unary(struct cc *c, const struct yara_expr *e, uint32_t *out)
     return set_kids(c, *out, &k, 1);
 }
 
-/* A range's two bounds; offsets (`in`, `#a in`) cannot be negative, loop
- * ranges can; a constant lower bound above the upper one is an error. */
-static int range_bounds(struct cc *c, const struct yara_expr *range, uint32_t k[2], bool offsets);
-
+/* A range's two bounds; constant ones must be ordered and not negative (for
+ * offsets and loops alike, as in YARA 4.5). */
 static int range_pair(struct cc *c, const struct yara_expr *range, uint32_t k[2])
-{
-    return range_bounds(c, range, k, true);
-}
-
-static int range_bounds(struct cc *c, const struct yara_expr *range, uint32_t k[2], bool offsets)
 {
     int rc = typed(c, range->left, YV_INT, "a range bound", &k[0]);
     if (rc == ASSAY_OK)
@@ -535,8 +528,7 @@ static int range_bounds(struct cc *c, const struct yara_expr *range, uint32_t k[
     const struct ynode *lo = node(c, k[0]), *hi = node(c, k[1]);
     if (lo->type != YV_INT || hi->type != YV_INT)
         return fail(c, YARA_ERR_WRONG_TYPE, range->pos, "range bounds must be integers%s", NULL);
-    if ((offsets && lo->op == YN_INT && lo->i < 0) || (offsets && hi->op == YN_INT && hi->i < 0) ||
-        (lo->op == YN_INT && hi->op == YN_INT && lo->i > hi->i))
+    if (lo->op == YN_INT && hi->op == YN_INT && (lo->i > hi->i || lo->i < 0))
         return fail(c, YARA_ERR_INVALID_VALUE, range->pos, "invalid range%s", NULL);
     return ASSAY_OK;
 }
@@ -732,7 +724,7 @@ static int for_in(struct cc *c, const struct yara_expr *e, uint32_t *out)
     switch (it->kind) {
     case YARA_ITER_RANGE:
         node(c, *out)->iter_kind = YIT_RANGE;
-        rc = range_bounds(c, it->expr, k, false);
+        rc = range_pair(c, it->expr, k);
         if (rc == ASSAY_OK)
             rc = set_kids(c, *out, k, 2);
         break;
@@ -893,14 +885,6 @@ static int expr(struct cc *c, const struct yara_expr *e, uint32_t *out)
     return fail(c, YARA_ERR_SYNTAX, e->pos, "unsupported expression%s", NULL);
 }
 
-static bool plain_hex(const struct yara_hex_seq *seq)
-{
-    for (size_t i = 0; i < seq->count; i++)
-        if (seq->tokens[i].kind != YARA_HEX_BYTE || seq->tokens[i].mask != 0xff || seq->tokens[i].negated)
-            return false;
-    return true;
-}
-
 /* Is node n false whenever no string of the rule matched? (conservative) */
 static bool needs_match(const struct yrules *r, uint32_t n)
 {
@@ -1009,11 +993,12 @@ int ycompile_condition(struct yrules *r, uint32_t rule_index, struct yara_diag *
     int rc = expr(&c, rule->ast->condition, &root);
     for (uint32_t i = 0; rc == ASSAY_OK && i < rule->string_count; i++) {
         struct ystring *st = &r->strings.v[rule->string_first + i];
-        /* YARA applies it to literal strings only: text (not base64) and hex
-         * strings made of plain bytes; not to regexes or hex with wildcards. */
+        /* YARA applies it to literal strings only: text (not base64), hex
+         * strings and regexes of plain bytes (see ystring.yara_literal); not
+         * to other regexes or hex with wildcards. */
         bool literal = (st->ast->kind == YARA_STR_TEXT &&
                         !(st->ast->modifiers & (YARA_MOD_BASE64 | YARA_MOD_BASE64WIDE))) ||
-                       (st->ast->kind == YARA_STR_HEX && plain_hex(&st->ast->hex));
+                       st->yara_literal;
         if (st->use != 1 || st->fixed_offset < 0 || !literal)
             st->fixed_offset = -1;
     }

@@ -3,12 +3,14 @@
  * Text strings become literals, one per variant: ascii and/or wide, each xor
  * key, each of the three base64 shifts (with the characters that depend on the
  * unknown neighbouring bytes trimmed, as YARA documents). Hex strings are
- * rewritten as YARA regular expressions (bytes and nibbles as classes, jumps
- * as lazy `.{n,m}?`, alternatives as groups) and, like regular expressions,
- * run by the Pike VM of regex_match.c at candidate starts. The candidate
- * starts come from an atom: the best run of fixed bytes at the top level of
- * the expression, at a known distance range from the start; failing that, a
- * required literal of regex_literals.c anywhere in the match. */
+ * rewritten as YARA regular expressions (bytes, `.` for ??, nibbles as
+ * classes, jumps as lazy `.{n,m}?`, alternatives as groups). Regular
+ * expressions and hex strings are then split as YARA splits them: at each of
+ * the atoms YARA would choose (regex.h, yara_regex_yara_atoms) into a forward
+ * and a backward program, run by the Pike VM of regex_match.c from every hit
+ * of the atom (yscan.c); see the section below for the rules this follows.
+ * Limits: those of regex.h for each program; a program that does not compile
+ * leaves its fragment without atoms (tried at every offset). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -190,12 +192,13 @@ static bool unbounded_any(const struct yara_regex_node *nodes, uint32_t idx)
     return false;
 }
 
-/* A greedy repeat of varying count: later, longer matches at the same start
- * replace earlier ones (YARA's rule for greedy regular expressions). */
+/* A greedy quantifier (any, {n} too, as YARA's parser flags it): later
+ * matches at the same start replace earlier ones (YARA's rule for greedy
+ * regular expressions). */
 static bool has_greedy_repeat(const struct yara_regex_node *nodes, uint32_t idx)
 {
     const struct yara_regex_node *n = &nodes[idx];
-    if (n->kind == YARA_REGEX_REPEAT && n->greedy && n->max != n->min)
+    if (n->kind == YARA_REGEX_REPEAT && n->greedy)
         return true;
     for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && n->kind != YARA_REGEX_CLASS; c = nodes[c].next_sibling)
         if (has_greedy_repeat(nodes, c))
@@ -232,7 +235,7 @@ static int add_literal(struct yrules *r, uint32_t string, const uint8_t *lit, si
         return rc;
     p.atom = p.lit + (uint32_t)aoff;
     p.atom_len = (uint32_t)alen;
-    p.pre_min = p.pre_max = (uint32_t)aoff;
+    p.pre_min = (uint32_t)aoff;
     return push_pattern(r, &p);
 }
 
@@ -381,14 +384,19 @@ static int emit_set(struct util_buf *out, const uint8_t set[32])
     return rc == 0 ? util_buf_printf(out, "]") : rc;
 }
 
-static int hex_seq_regex(const struct yara_hex_seq *seq, struct util_buf *out);
 
+static int hex_seq_regex(const struct yara_hex_seq *seq, size_t from, size_t to, struct util_buf *out);
+
+/* A hex token as YARA's regex: ?? is `.` (the string is compiled with `s`),
+ * nibbles and ~ bytes are classes, jumps are lazy `.{n,m}?`. */
 static int hex_token_regex(const struct yara_hex_token *t, struct util_buf *out)
 {
     switch (t->kind) {
     case YARA_HEX_BYTE: {
         if (t->mask == 0xff && !t->negated)
             return emit_byte(out, t->value);
+        if (t->mask == 0 && !t->negated)
+            return util_buf_printf(out, ".");
         uint8_t set[32] = {0};
         for (unsigned c = 0; c < 256; c++)
             if ((((uint8_t)c & t->mask) == t->value) != t->negated)
@@ -397,18 +405,17 @@ static int hex_token_regex(const struct yara_hex_token *t, struct util_buf *out)
     }
     case YARA_HEX_JUMP:
         if (t->jump_max < 0)
-            return t->jump_min ? util_buf_printf(out, "[\\x00-\\xff]{%lld,}?", (long long)t->jump_min)
-                               : util_buf_printf(out, "[\\x00-\\xff]*?");
+            return util_buf_printf(out, ".{%lld,}?", (long long)t->jump_min);
         if (t->jump_min == t->jump_max)
-            return util_buf_printf(out, "[\\x00-\\xff]{%lld}", (long long)t->jump_min);
-        return util_buf_printf(out, "[\\x00-\\xff]{%lld,%lld}?", (long long)t->jump_min, (long long)t->jump_max);
+            return util_buf_printf(out, ".{%lld}", (long long)t->jump_min);
+        return util_buf_printf(out, ".{%lld,%lld}?", (long long)t->jump_min, (long long)t->jump_max);
     case YARA_HEX_ALT: {
         int rc = util_buf_printf(out, "(");
         for (size_t i = 0; i < t->alt_count && rc == 0; i++) {
             if (i)
                 rc = util_buf_printf(out, "|");
             if (rc == 0)
-                rc = hex_seq_regex(&t->alts[i], out);
+                rc = hex_seq_regex(&t->alts[i], 0, t->alts[i].count, out);
         }
         return rc == 0 ? util_buf_printf(out, ")") : rc;
     }
@@ -416,12 +423,20 @@ static int hex_token_regex(const struct yara_hex_token *t, struct util_buf *out)
     return -1;
 }
 
-static int hex_seq_regex(const struct yara_hex_seq *seq, struct util_buf *out)
+static int hex_seq_regex(const struct yara_hex_seq *seq, size_t from, size_t to, struct util_buf *out)
 {
-    for (size_t i = 0; i < seq->count; i++)
+    for (size_t i = from; i < to; i++)
         if (hex_token_regex(&seq->tokens[i], out) != 0)
             return -1;
     return 0;
+}
+
+static bool hex_has_alt(const struct yara_hex_seq *seq)
+{
+    for (size_t i = 0; i < seq->count; i++)
+        if (seq->tokens[i].kind == YARA_HEX_ALT)
+            return true;
+    return false;
 }
 
 /* Regex text of an AST: `wide` puts \x00 after every consuming class (the
@@ -432,9 +447,11 @@ static int ast_text(const struct yara_regex_node *nodes, uint32_t idx, struct ut
     const struct yara_regex_node *n = &nodes[idx];
     int rc = 0;
     switch (n->kind) {
-    case YARA_REGEX_CLASS:
-        rc = emit_set(out, n->set);
-        return rc == 0 && wide ? util_buf_printf(out, "\\x00") : rc;
+    case YARA_REGEX_CLASS: /* wide: the byte then 00, read backwards 00 first */
+        if (wide && reverse)
+            rc = util_buf_printf(out, "\\x00");
+        rc = rc == 0 ? emit_set(out, n->set) : rc;
+        return rc == 0 && wide && !reverse ? util_buf_printf(out, "\\x00") : rc;
     case YARA_REGEX_EMPTY:
         return 0;
     case YARA_REGEX_ASSERT: {
@@ -488,53 +505,14 @@ int yara_regex_pcre(const struct yara_regex *re, struct util_buf *out)
     return util_buf_append_byte(out, 0);
 }
 
-/* Shortest and longest match of a node (YARA_REGEX_INF: unbounded). */
-static void node_span(const struct yara_regex_node *nodes, uint32_t idx, uint64_t *lo, uint64_t *hi)
-{
-    const struct yara_regex_node *n = &nodes[idx];
-    uint64_t a, b;
-    switch (n->kind) {
-    case YARA_REGEX_CLASS: *lo = *hi = 1; return;
-    case YARA_REGEX_EMPTY: case YARA_REGEX_ASSERT: *lo = *hi = 0; return;
-    case YARA_REGEX_CONCAT:
-        *lo = *hi = 0;
-        for (uint32_t c = n->first_child; c != YARA_REGEX_NONE; c = nodes[c].next_sibling) {
-            node_span(nodes, c, &a, &b);
-            *lo += a;
-            *hi = (*hi == YARA_REGEX_INF || b == YARA_REGEX_INF) ? YARA_REGEX_INF : *hi + b;
-        }
-        return;
-    case YARA_REGEX_ALT:
-        *lo = UINT64_MAX;
-        *hi = 0;
-        for (uint32_t c = n->first_child; c != YARA_REGEX_NONE; c = nodes[c].next_sibling) {
-            node_span(nodes, c, &a, &b);
-            if (a < *lo)
-                *lo = a;
-            if (b == YARA_REGEX_INF || (*hi != YARA_REGEX_INF && b > *hi))
-                *hi = b;
-        }
-        if (*lo == UINT64_MAX)
-            *lo = 0;
-        return;
-    case YARA_REGEX_REPEAT:
-        node_span(nodes, n->first_child, &a, &b);
-        *lo = a * n->min;
-        *hi = (n->max == YARA_REGEX_INF || b == YARA_REGEX_INF) ? (b == 0 ? 0 : YARA_REGEX_INF) : b * n->max;
-        if (*hi != YARA_REGEX_INF && *hi > YARA_REGEX_SCAN_LIMIT)
-            *hi = YARA_REGEX_INF;
-        return;
-    }
-    *lo = 0;
-    *hi = YARA_REGEX_INF;
-}
+
+/* ---- "may slow down scanning" for regexes and hex strings ----------------------
+ * Our measure, tuned on YARA's expectations: the best run of fixed bytes at the
+ * top level (\b and other zero-width nodes do not end a run). */
 
 /* A class that is one byte, or one letter in both cases. */
-static bool fixed_byte(const uint8_t set[32], uint8_t *c, bool *nocase)
+static bool fixed_byte(const uint8_t set[32], uint8_t *c)
 {
-    int highest;
-    if (set_count(set, &highest) > 2)
-        return false;
     int first = -1, count = 0;
     for (unsigned b = 0; b < 256; b++)
         if ((set[b >> 3] >> (b & 7)) & 1) {
@@ -547,183 +525,271 @@ static bool fixed_byte(const uint8_t set[32], uint8_t *c, bool *nocase)
         }
     if (count == 0)
         return false;
-    *c = (uint8_t)tolower(first);
-    *nocase = count == 2;
-    if (count == 1)
-        *c = (uint8_t)first;
+    *c = count == 2 ? (uint8_t)tolower(first) : (uint8_t)first;
     return true;
 }
 
-struct atom_pick {
-    uint8_t bytes[ATOM_MAX];
-    size_t len;
-    bool nocase;
-    uint64_t pre_min, pre_max;
-    int score;
-    size_t item;           /* index in the flattened top-level sequence where the run starts */
-};
-
-struct atom_walk {
+struct fixed_runs {
     const struct yara_regex_node *nodes;
-    uint64_t lo, hi;       /* span of the prefix before the current node */
-    uint8_t run[ATOM_MAX];
-    size_t run_len;
-    bool run_nocase;
-    uint64_t run_lo, run_hi;
-    size_t run_item;
-    struct atom_pick best;
-    UTIL_VEC(uint32_t) items;  /* the flattened top-level sequence */
-    bool oom;
+    uint8_t run[ATOM_MAX], best[ATOM_MAX];
+    size_t run_len, best_len;
+    int best_score;
 };
 
-static void close_run(struct atom_walk *w)
+static void close_run(struct fixed_runs *w)
 {
     if (w->run_len == 0)
         return;
-    int s = window_score(w->run, w->run_len);
-    if (w->run[0] == 0)
-        s -= 2;
-    if (s > w->best.score) {
-        memcpy(w->best.bytes, w->run, w->run_len);
-        w->best.len = w->run_len;
-        w->best.nocase = w->run_nocase;
-        w->best.pre_min = w->run_lo;
-        w->best.pre_max = w->run_hi;
-        w->best.score = s;
-        w->best.item = w->run_item;
+    int s = window_score(w->run, w->run_len) - (w->run[0] == 0 ? 2 : 0);
+    if (s > w->best_score) {
+        memcpy(w->best, w->run, w->run_len);
+        w->best_len = w->run_len;
+        w->best_score = s;
     }
     w->run_len = 0;
 }
 
-static void add_span(struct atom_walk *w, uint64_t a, uint64_t b)
-{
-    w->lo += a;
-    w->hi = (w->hi == YARA_REGEX_INF || b == YARA_REGEX_INF) ? YARA_REGEX_INF : w->hi + b;
-}
-
-/* Walk the top-level sequence (nested concatenations flattened). */
-static void walk_seq(struct atom_walk *w, uint32_t idx)
+static void walk_fixed(struct fixed_runs *w, uint32_t idx)
 {
     const struct yara_regex_node *n = &w->nodes[idx];
-    if (n->kind == YARA_REGEX_CONCAT) {
-        for (uint32_t c = n->first_child; c != YARA_REGEX_NONE; c = w->nodes[c].next_sibling)
-            walk_seq(w, c);
-        return;
-    }
     uint8_t c;
-    bool nc;
-    if (util_vec_push(&w->items, idx) != 0)
-        w->oom = true;
-    if (n->kind == YARA_REGEX_CLASS && fixed_byte(n->set, &c, &nc)) {
+    if (n->kind == YARA_REGEX_CONCAT) {
+        for (uint32_t k = n->first_child; k != YARA_REGEX_NONE; k = w->nodes[k].next_sibling)
+            walk_fixed(w, k);
+    } else if (n->kind == YARA_REGEX_CLASS && fixed_byte(n->set, &c)) {
         if (w->run_len == ATOM_MAX)
             close_run(w);
-        if (w->run_len == 0) {
-            w->run_lo = w->lo;
-            w->run_hi = w->hi;
-            w->run_nocase = false;
-            w->run_item = w->items.n - 1;
-        }
         w->run[w->run_len++] = c;
-        w->run_nocase |= nc;
-        add_span(w, 1, 1);
-        return;
+    } else if (n->kind != YARA_REGEX_ASSERT) {
+        close_run(w);
     }
-    if (n->kind == YARA_REGEX_ASSERT)
-        return; /* zero width: a run may go on across \b */
-    close_run(w);
-    uint64_t a, b;
-    node_span(w->nodes, idx, &a, &b);
-    add_span(w, a, b);
 }
 
-static size_t shortest_literal(const struct yara_regex_literals *lits)
+static void note_regex_quality(struct yrules *r, uint32_t string, const struct yara_regex *re)
 {
-    size_t shortest = lits->n ? SIZE_MAX : 0;
-    for (size_t i = 0; i < lits->n; i++)
-        if (lits->v[i].len < shortest)
-            shortest = lits->v[i].len;
-    return shortest;
+    size_t count;
+    uint32_t root;
+    const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
+    struct fixed_runs w = {.nodes = nodes, .best_score = -1};
+    walk_fixed(&w, root);
+    close_run(&w);
+    if (unbounded_any(nodes, root))
+        r->strings.v[string].slow = true;
+    note_quality(r, string, w.best_len ? literal_quality(w.best, w.best_len) : INT32_MIN);
 }
 
-/* The best top-level alternative whose every branch has a required literal:
- * e.g. the (powershell|cmd|...) of /=[^\r]*(powershell|cmd|...)\.exe/. */
-static void alternative_literals(const struct atom_walk *w, unsigned flags, struct yara_regex_literals *out)
+/* ---- regular expressions and hex strings: YARA's split at its atoms ------------
+ * YARA runs a regex or hex string from each of its atoms (regex.h,
+ * yara_regex_yara_atoms): forwards from the atom's node with the regex's
+ * priorities (hex strings without alternatives: the shortest match), and
+ * backwards from it, every start the part before allows being a match. A
+ * string with an ascii and a wide form is verified in both forms at each hit
+ * (YARA 4.5; 4.2 tried the wide form only when the ascii forward part failed).
+ * Without an atom YARA tries every offset with the code of the whole string,
+ * in which a leading optional `x?` is mandatory (the code YARA points at
+ * starts after the optional jump). Lazy jumps longer than 200 bytes at the top
+ * level cut a string into fragments matched on their own and chained
+ * (yscan.c). */
+
+#define CHAIN_THRESHOLD 200
+
+struct frag {                        /* one fragment of a string, on its AST */
+    const struct yara_regex_node *nodes;
+    const uint32_t *items;           /* its top-level sequence */
+    size_t nitems;
+    const uint32_t *parent;          /* per node: its parent, NONE at the top level */
+};
+
+struct rx_string {                   /* the regex or hex string being compiled */
+    struct yrules *r;
+    uint32_t string;
+    const struct yara_string *ys;
+    bool ascii, wide, hex, fast, nocase;
+    uint8_t flags;                   /* YPF_FULLWORD, YPF_GREEDY */
+    uint8_t frag;                    /* index of the fragment being compiled */
+};
+
+static size_t item_index(const struct frag *f, uint32_t x)
 {
-    struct yara_regex_literals best = {.n = 0};
-    size_t best_short = 0;
-    for (size_t i = 0; i < w->items.n; i++) {
-        if (w->nodes[w->items.v[i]].kind != YARA_REGEX_ALT)
-            continue;
-        struct util_buf text = {0};
-        struct yara_regex *alt = NULL;
-        struct yara_regex_literals l;
-        if (ast_text(w->nodes, w->items.v[i], &text, false, false) == 0 &&
-            yara_regex_compile(text.data ? (const char *)text.data : "", text.len, flags & YARA_REGEX_NOCASE, &alt,
-                               NULL) == ASSAY_OK &&
-            yara_regex_literals(alt, &l) == 0 && l.n > 0 && shortest_literal(&l) > best_short) {
-            best = l;
-            best_short = shortest_literal(&l);
-        }
-        yara_regex_free(alt);
-        util_buf_free(&text);
-    }
-    *out = best;
+    size_t i = 0;
+    while (i < f->nitems && f->items[i] != x)
+        i++;
+    return i;
 }
 
-/* The halves are written with explicit classes; only wide \b and the
- * shortest-match rule matter. */
-static unsigned unsigned_flags_of(const struct yara_regex *re)
+static int seq_text(const struct frag *f, size_t from, size_t to, bool wide, bool reverse, struct util_buf *out)
 {
-    return yara_regex_flags(re) & (YARA_REGEX_WIDE_WORD | YARA_REGEX_SHORTEST);
-}
-
-/* Compile the two halves of a regex around its atom: the items from the run
- * on (forward) and the items before it, reversed (matched backwards). */
-static int split_at_atom(struct yrules *r, const struct atom_walk *w, unsigned flags, struct ypattern *p)
-{
-    if (w->best.item == 0) {
-        /* The atom starts the expression: the forward half is all of it. */
-        p->fwd_re = p->re;
-        p->pre_re = NULL;
-        return ASSAY_OK;
-    }
-    struct util_buf pre = {0}, fwd = {0};
     int rc = 0;
-    for (size_t i = w->best.item; i < w->items.n && rc == 0; i++)
-        rc = ast_text(w->nodes, w->items.v[i], &fwd, false, false);
-    for (size_t i = w->best.item; i-- > 0 && rc == 0;)
-        rc = ast_text(w->nodes, w->items.v[i], &pre, false, true);
-    struct yara_regex *re = NULL;
-    struct yara_regex_error err;
-    int out = rc == 0 ? ASSAY_OK : oom();
-    if (out == ASSAY_OK) {
-        out = yara_regex_compile(fwd.data ? (const char *)fwd.data : "", fwd.len, flags, &re, &err);
-        if (out == ASSAY_OK && util_vec_push(&r->regexes, re) != 0) {
-            yara_regex_free(re);
-            out = oom();
-        }
-        p->fwd_re = out == ASSAY_OK ? re : NULL;
-    }
-    if (out == ASSAY_OK && pre.len) {
-        out = yara_regex_compile((const char *)pre.data, pre.len, flags, &re, &err);
-        if (out == ASSAY_OK && util_vec_push(&r->regexes, re) != 0) {
-            yara_regex_free(re);
-            out = oom();
-        }
-        p->pre_re = out == ASSAY_OK ? re : NULL;
-    }
-    util_buf_free(&pre);
-    util_buf_free(&fwd);
-    /* A half that does not compile (a limit) leaves the whole-regex path. */
-    if (out != ASSAY_OK && out != ASSAY_ENOMEM) {
-        p->fwd_re = p->pre_re = NULL;
-        out = ASSAY_OK;
-    }
-    return out;
+    for (size_t i = from; i < to && rc == 0; i++)
+        rc = ast_text(f->nodes, f->items[reverse ? to - 1 - (i - from) : i], out, wide, reverse);
+    return rc;
 }
 
-/* The bytes a match of node idx can start with (OR-ed into set); returns
- * whether the node can match the empty string. */
+/* What is left of a repeat whose first iteration holds the split point:
+ * `+` may loop on (both ways); {n,m} has n-1..m-1 more iterations, after it
+ * only (YARA's code of a counted repeat puts an atom in its first copy). */
+static int repeat_rest(const struct frag *f, uint32_t rep, bool wide, bool reverse, struct util_buf *out)
+{
+    const struct yara_regex_node *n = &f->nodes[rep];
+    uint32_t lo = 0, hi = YARA_REGEX_INF;
+    if (n->ykind != YARA_YK_PLUS) {
+        if (reverse || n->min == 0 || n->max == 1)
+            return 0;
+        lo = n->min - 1;
+        hi = n->max == YARA_REGEX_INF ? YARA_REGEX_INF : n->max - 1;
+    }
+    int rc = util_buf_printf(out, "(");
+    if (rc == 0)
+        rc = ast_text(f->nodes, n->first_child, out, wide, reverse);
+    if (rc == 0)
+        rc = hi == YARA_REGEX_INF ? util_buf_printf(out, "){%u,}", lo) : util_buf_printf(out, "){%u,%u}", lo, hi);
+    return rc == 0 && !n->greedy ? util_buf_printf(out, "?") : rc;
+}
+
+/* The forward part after node x: the rest of each enclosing sequence, outwards. */
+static int cont_text(const struct frag *f, uint32_t x, bool wide, struct util_buf *out)
+{
+    int rc = 0;
+    for (uint32_t p = f->parent[x]; rc == 0; x = p, p = f->parent[x]) {
+        if (p == YARA_REGEX_NONE)
+            return seq_text(f, item_index(f, x) + 1, f->nitems, wide, false, out);
+        if (f->nodes[p].kind == YARA_REGEX_CONCAT)
+            for (uint32_t c = f->nodes[x].next_sibling; c != YARA_REGEX_NONE && rc == 0; c = f->nodes[c].next_sibling)
+                rc = ast_text(f->nodes, c, out, wide, false);
+        else if (f->nodes[p].kind == YARA_REGEX_REPEAT)
+            rc = repeat_rest(f, p, wide, false, out);
+    }
+    return rc;
+}
+
+/* The part before node x, written reversed: nearest first, outwards. */
+static int pre_text(const struct frag *f, uint32_t x, bool wide, struct util_buf *out)
+{
+    int rc = 0;
+    for (uint32_t p = f->parent[x]; rc == 0; x = p, p = f->parent[x]) {
+        if (p == YARA_REGEX_NONE)
+            return seq_text(f, 0, item_index(f, x), wide, true, out);
+        if (f->nodes[p].kind == YARA_REGEX_CONCAT) {
+            UTIL_VEC(uint32_t) before = {0};
+            for (uint32_t c = f->nodes[p].first_child; c != x && rc == 0; c = f->nodes[c].next_sibling)
+                rc = util_vec_push(&before, c);
+            for (size_t i = before.n; i-- > 0 && rc == 0;)
+                rc = ast_text(f->nodes, before.v[i], out, wide, true);
+            util_vec_free(&before);
+        } else if (f->nodes[p].kind == YARA_REGEX_REPEAT) {
+            rc = repeat_rest(f, p, wide, true, out);
+        }
+    }
+    return rc;
+}
+
+/* YARA's code from the start it records for node idx: the same as the node's
+ * text, except that the optional jump of an `x?` (or x{0,1}) at the very
+ * start is skipped, which makes that x mandatory. */
+static int ref_text(const struct frag *f, uint32_t idx, bool wide, struct util_buf *out)
+{
+    const struct yara_regex_node *n = &f->nodes[idx];
+    int rc;
+    if (n->kind == YARA_REGEX_CONCAT) {
+        rc = ref_text(f, n->first_child, wide, out);
+        for (uint32_t c = f->nodes[n->first_child].next_sibling; c != YARA_REGEX_NONE && rc == 0;
+             c = f->nodes[c].next_sibling)
+            rc = ast_text(f->nodes, c, out, wide, false);
+        return rc;
+    }
+    if (n->kind != YARA_REGEX_REPEAT || n->ykind == YARA_YK_STAR ||
+        (n->ykind != YARA_YK_PLUS && f->nodes[n->first_child].ykind == YARA_YK_ANY) || /* a jump */
+        (n->ykind != YARA_YK_PLUS && n->min == 0 && n->max != 1))
+        return ast_text(f->nodes, idx, out, wide, false);
+    rc = ref_text(f, n->first_child, wide, out);
+    return rc == 0 ? repeat_rest(f, idx, wide, false, out) : rc;
+}
+
+static int compile_half(struct rx_string *s, const struct util_buf *text, unsigned flags, struct yara_regex **out)
+{
+    int rc = yara_regex_compile(text->data ? (const char *)text->data : "", text->len, flags, out, NULL);
+    if (rc != ASSAY_OK)
+        return rc;
+    if (util_vec_push(&s->r->regexes, *out) != 0) {
+        yara_regex_free(*out);
+        *out = NULL;
+        return oom();
+    }
+    return ASSAY_OK;
+}
+
+/* The forward and backward programs of one form, split at node x (NONE: the
+ * whole fragment from YARA's recorded start, nothing before). */
+static int form_programs(struct rx_string *s, const struct frag *f, uint32_t x, bool wide, struct yara_regex **fwd,
+                         struct yara_regex **pre)
+{
+    struct util_buf ft = {0}, pt = {0};
+    unsigned flags = wide ? YARA_REGEX_WIDE_WORD : 0;
+    int rc;
+    *pre = NULL;
+    if (x == YARA_REGEX_NONE) {
+        rc = ref_text(f, f->items[0], wide, &ft);
+        if (rc == 0)
+            rc = seq_text(f, 1, f->nitems, wide, false, &ft);
+    } else {
+        rc = ast_text(f->nodes, x, &ft, wide, false);
+        if (rc == 0)
+            rc = cont_text(f, x, wide, &ft);
+        if (rc == 0)
+            rc = pre_text(f, x, wide, &pt);
+    }
+    rc = rc == 0 ? compile_half(s, &ft, flags | (s->fast ? YARA_REGEX_SHORTEST : 0), fwd) : oom();
+    if (rc == ASSAY_OK && pt.len)
+        rc = compile_half(s, &pt, flags, pre);
+    util_buf_free(&ft);
+    util_buf_free(&pt);
+    return rc;
+}
+
+static int add_physical(struct rx_string *s, const struct ypattern *tmpl, const uint8_t *bytes, size_t n,
+                        bool wide, uint32_t back)
+{
+    uint8_t w[2 * YARA_ATOM_LEN];
+    for (size_t i = 0; i < n; i++) {
+        w[wide ? 2 * i : i] = bytes[i];
+        if (wide)
+            w[2 * i + 1] = 0;
+    }
+    struct ypattern p = *tmpl;
+    p.atom_len = (uint32_t)(wide ? 2 * n : n);
+    p.back = wide ? 2 * back : back;
+    int rc = add_bytes(s->r, w, p.atom_len, &p.atom);
+    return rc == ASSAY_OK ? push_pattern(s->r, &p) : rc;
+}
+
+/* The literals Vectorscan looks for, for one YARA atom: its longest run of
+ * exact bytes (the last on ties; `back` bytes after the split point), or the
+ * 16 values of its first byte, a nibble. Wide: YARA's wide atom, the first
+ * two bytes of the atom each followed by 00. Finding more places than YARA
+ * is harmless: a match there needs the whole atom. */
+static int add_atom_patterns(struct rx_string *s, const struct ypattern *tmpl, const struct yara_regex_atom *a,
+                             bool wide)
+{
+    size_t len = wide && a->len > 2 ? 2 : a->len, best_off = 0, best_len = 0, run = 0;
+    for (size_t i = 0; i < len; i++) {
+        run = a->mask[i] == 0xFF ? run + 1 : 0;
+        if (run && run >= best_len) {
+            best_len = run;
+            best_off = i + 1 - run;
+        }
+    }
+    if (best_len > 0)
+        return add_physical(s, tmpl, a->bytes + best_off, best_len, wide, (uint32_t)best_off);
+    int rc = ASSAY_OK;
+    for (unsigned v = 0; v < 16 && rc == ASSAY_OK; v++) {
+        uint8_t b = (uint8_t)(a->bytes[0] | (a->mask[0] == 0xF0 ? v : v << 4));
+        rc = add_physical(s, tmpl, &b, 1, wide, 0);
+    }
+    return rc;
+}
+
+/* Bytes a match of node idx can start with (OR-ed into set); returns whether
+ * the node can match the empty string. */
 static bool first_bytes(const struct yara_regex_node *nodes, uint32_t idx, uint8_t set[32])
 {
     const struct yara_regex_node *n = &nodes[idx];
@@ -751,16 +817,21 @@ static bool first_bytes(const struct yara_regex_node *nodes, uint32_t idx, uint8
     }
 }
 
-/* Record the start-byte set of a regex pattern, unless any byte can start it. */
-static int note_first_bytes(struct yrules *r, const struct yara_regex *re, struct ypattern *p)
+/* The bytes a SCAN_ALL pattern's forward programs can start with, unless
+ * nearly any byte can. */
+static int note_first_bytes(struct yrules *r, struct ypattern *p)
 {
-    size_t count;
-    uint32_t root;
-    const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
     struct ybyteset s = {{0}};
     p->first = YRULES_NONE;
-    if (first_bytes(nodes, root, s.bits))
-        return ASSAY_OK; /* can match empty: any start */
+    for (int form = 0; form < 2; form++) {
+        if (!p->fwd[form])
+            continue;
+        size_t count;
+        uint32_t root;
+        const struct yara_regex_node *nodes = yara_regex_nodes(p->fwd[form], &count, &root);
+        if (first_bytes(nodes, root, s.bits))
+            return ASSAY_OK; /* can match empty: any start */
+    }
     int members = 0;
     for (int i = 0; i < 32; i++)
         members += __builtin_popcount(s.bits[i]);
@@ -772,71 +843,112 @@ static int note_first_bytes(struct yrules *r, const struct yara_regex *re, struc
     return ASSAY_OK;
 }
 
-static int compile_regex_form(struct yrules *r, uint32_t string, struct yara_regex *re, unsigned flags)
+/* No atom: a SCAN_ALL pattern per form, each running both forms' programs;
+ * `whole` ([0] ascii, [1] wide) is the form's full expression, for the
+ * engine's prefilter. */
+static int scan_all_patterns(struct rx_string *s, const struct frag *f, struct yara_regex *const whole[2])
+{
+    struct ypattern p = {.string = s->string, .kind = YP_SCAN_ALL, .flags = s->flags, .frag = s->frag};
+    int rc = ASSAY_OK;
+    for (int form = 0; form < 2 && rc == ASSAY_OK; form++)
+        if (form ? s->wide : s->ascii)
+            rc = form_programs(s, f, YARA_REGEX_NONE, form == 1, &p.fwd[form], &p.pre[form]);
+    if (rc == ASSAY_OK)
+        rc = note_first_bytes(s->r, &p);
+    for (int form = 0; form < 2 && rc == ASSAY_OK; form++) {
+        if (!(form ? s->wide : s->ascii))
+            continue;
+        p.re = whole[form];
+        rc = push_pattern(s->r, &p);
+    }
+    return rc;
+}
+
+/* The patterns of one atom: both forms' programs split at its node, and the
+ * literals of the atom in each form. */
+static int atom_patterns(struct rx_string *s, const struct frag *f, const struct yara_regex_atom *a)
+{
+    struct ypattern p = {.string = s->string, .kind = YP_REGEX, .flags = s->flags, .frag = s->frag,
+                         .atom_nocase = s->nocase};
+    int rc = ASSAY_OK;
+    for (int form = 0; form < 2 && rc == ASSAY_OK; form++)
+        if (form ? s->wide : s->ascii)
+            rc = form_programs(s, f, a->node, form == 1, &p.fwd[form], &p.pre[form]);
+    if (rc == ASSAY_OK && s->ascii)
+        rc = add_atom_patterns(s, &p, a, false);
+    if (rc == ASSAY_OK && s->wide)
+        rc = add_atom_patterns(s, &p, a, true);
+    return rc;
+}
+
+/* Per node of an AST: its parent; the items of the top level have none. */
+static uint32_t *parents_of(const struct yara_regex_node *nodes, size_t count, const uint32_t *items, size_t nitems)
+{
+    uint32_t *parent = malloc((count ? count : 1) * sizeof *parent);
+    if (!parent)
+        return NULL;
+    for (size_t i = 0; i < count; i++) {
+        parent[i] = YARA_REGEX_NONE;
+        if (nodes[i].kind == YARA_REGEX_CLASS)
+            continue;
+        for (uint32_t c = nodes[i].first_child; c != YARA_REGEX_NONE; c = nodes[c].next_sibling)
+            parent[c] = (uint32_t)i;
+    }
+    for (size_t i = 0; i < nitems; i++)
+        parent[items[i]] = YARA_REGEX_NONE;
+    return parent;
+}
+
+/* A fragment of literal bytes only, which YARA matches as a literal string. */
+static bool literal_only(const struct frag *f)
+{
+    for (size_t i = 0; i < f->nitems; i++) {
+        const struct yara_regex_node *n = &f->nodes[f->items[i]];
+        if (n->kind != YARA_REGEX_CLASS || n->ykind != YARA_YK_LITERAL)
+            return false;
+    }
+    return true;
+}
+
+static int whole_programs(struct rx_string *s, struct yara_regex *ascii, const uint32_t *items, size_t nitems,
+                          bool all, struct yara_regex *whole[2], struct yara_diag *diag);
+
+/* One fragment: YARA's atoms and the patterns for them. A half that does not
+ * compile (a size limit) leaves the fragment without atoms. `all`: the
+ * fragment is the whole of re. */
+static int compile_fragment(struct rx_string *s, struct yara_regex *re, const uint32_t *items, size_t nitems,
+                            bool all, struct yara_diag *diag)
 {
     size_t count;
     uint32_t root;
     const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
-    struct atom_walk w = {.nodes = nodes, .best = {.score = -1}};
-    walk_seq(&w, root);
-    close_run(&w);
-    if (w.oom) {
-        util_vec_free(&w.items);
+    uint32_t *parent = parents_of(nodes, count, items, nitems);
+    struct yara_regex_atom *atoms = NULL;
+    size_t natoms = 0;
+    if (!parent || yara_regex_yara_atoms(re, items, nitems, s->hex, &atoms, &natoms) != 0) {
+        free(parent);
         return oom();
     }
-    struct ypattern p = {.string = string, .kind = YP_REGEX, .flags = (uint8_t)flags, .re = re,
-                         .group = r->groups++};
-    if (note_first_bytes(r, re, &p) != ASSAY_OK) {
-        util_vec_free(&w.items);
-        return oom();
+    struct frag f = {.nodes = nodes, .items = items, .nitems = nitems, .parent = parent};
+    if (s->frag == 0)
+        s->r->strings.v[s->string].yara_literal = literal_only(&f);
+    size_t mark = s->r->patterns.n;
+    int rc = ASSAY_OK;
+    for (size_t i = 0; i < natoms && rc == ASSAY_OK; i++)
+        rc = atom_patterns(s, &f, &atoms[i]);
+    if (rc != ASSAY_OK && rc != ASSAY_ENOMEM) {
+        s->r->patterns.n = mark; /* the programs stay in r->regexes, freed with it */
+        natoms = 0;
+        rc = ASSAY_OK;
     }
-    if (unbounded_any(nodes, root))
-        r->strings.v[string].slow = true;
-    if (!r->strings.v[string].is_hex && has_greedy_repeat(nodes, root))
-        p.flags |= YPF_GREEDY;
-    if (!r->strings.v[string].is_hex)
-        note_quality(r, string, w.best.len ? literal_quality(w.best.bytes, w.best.len) : INT32_MIN);
-    uint64_t mlo, mhi;
-    node_span(nodes, root, &mlo, &mhi);
-    uint64_t window = mhi == YARA_REGEX_INF || mhi > YARA_REGEX_SCAN_LIMIT ? YARA_REGEX_SCAN_LIMIT : mhi;
-    /* A required literal anywhere may beat a short positioned run: of the
-     * whole expression, or one per branch of a top-level alternative. */
-    struct yara_regex_literals lits;
-    if (w.best.len < 3 && (yara_regex_literals(re, &lits) != 0 || shortest_literal(&lits) < 3))
-        alternative_literals(&w, yara_regex_flags(re), &lits);
-    if (w.best.len < 3 && lits.n > 0) {
-        size_t shortest = shortest_literal(&lits);
-        if (shortest > w.best.len) {
-            int rc = ASSAY_OK;
-            for (size_t i = 0; i < lits.n && rc == ASSAY_OK; i++) {
-                size_t alen, aoff = best_window(lits.v[i].bytes, lits.v[i].len, &alen);
-                struct ypattern q = p;
-                rc = add_bytes(r, lits.v[i].bytes + aoff, alen, &q.atom);
-                q.atom_len = (uint32_t)alen;
-                q.atom_nocase = lits.nocase;
-                q.pre_min = 0;
-                q.pre_max = window > alen ? (uint32_t)(window - alen) : 0;
-                if (rc == ASSAY_OK)
-                    rc = push_pattern(r, &q);
-            }
-            util_vec_free(&w.items);
-            return rc;
-        }
-    }
-    if (w.best.len == 0) {
-        util_vec_free(&w.items);
-        p.kind = YP_SCAN_ALL;
-        return push_pattern(r, &p);
-    }
-    int rc = split_at_atom(r, &w, unsigned_flags_of(re), &p);
-    if (rc == ASSAY_OK)
-        rc = add_bytes(r, w.best.bytes, w.best.len, &p.atom);
-    util_vec_free(&w.items);
-    p.atom_len = (uint32_t)w.best.len;
-    p.atom_nocase = w.best.nocase;
-    p.pre_min = (uint32_t)(w.best.pre_min > YARA_REGEX_SCAN_LIMIT ? YARA_REGEX_SCAN_LIMIT : w.best.pre_min);
-    p.pre_max = (uint32_t)(w.best.pre_max > YARA_REGEX_SCAN_LIMIT ? YARA_REGEX_SCAN_LIMIT : w.best.pre_max);
-    return rc == ASSAY_OK ? push_pattern(r, &p) : rc;
+    struct yara_regex *whole[2];
+    if (rc == ASSAY_OK && natoms == 0)
+        rc = whole_programs(s, re, items, nitems, all, whole, diag);
+    if (rc == ASSAY_OK && natoms == 0)
+        rc = scan_all_patterns(s, &f, whole);
+    free(atoms);
+    free(parent);
+    return rc;
 }
 
 static int compile_program(struct yrules *r, const struct yara_string *ys, const char *src, size_t len,
@@ -859,64 +971,191 @@ static int compile_program(struct yrules *r, const struct yara_string *ys, const
     return ASSAY_OK;
 }
 
-static int compile_regex(struct yrules *r, uint32_t string, const struct yara_string *ys, struct yara_diag *diag)
+/* The full expression of a fragment in each form: the ascii AST itself (when
+ * the fragment is all of it) or recompiled from its text. */
+static int whole_programs(struct rx_string *s, struct yara_regex *ascii, const uint32_t *items, size_t nitems,
+                          bool all, struct yara_regex *whole[2], struct yara_diag *diag)
 {
-    struct ystring *st = &r->strings.v[string];
-    struct util_buf text = {0};
-    unsigned re_flags = 0;
-    const char *src;
-    size_t len;
-    if (ys->kind == YARA_STR_HEX) {
-        note_quality(r, string, hex_quality(&ys->hex));
-        if (hex_seq_regex(&ys->hex, &text) != 0) {
-            util_buf_free(&text);
-            return oom();
+    size_t count;
+    uint32_t root;
+    const struct yara_regex_node *nodes = yara_regex_nodes(ascii, &count, &root);
+    struct frag f = {.nodes = nodes, .items = items, .nitems = nitems};
+    whole[0] = whole[1] = NULL;
+    int rc = ASSAY_OK;
+    for (int form = 0; form < 2 && rc == ASSAY_OK; form++) {
+        if (!(form ? s->wide : s->ascii))
+            continue;
+        if (form == 0 && all) {
+            whole[0] = ascii;
+            continue;
         }
-        src = (const char *)text.data;
-        len = text.len;
-        re_flags = YARA_REGEX_DOTALL;
-    } else {
-        src = (const char *)ys->text;
-        len = ys->text_len;
-        re_flags = (ys->regex_flags & YARA_RE_NOCASE ? YARA_REGEX_NOCASE : 0) |
-                   (ys->regex_flags & YARA_RE_DOTALL ? YARA_REGEX_DOTALL : 0) |
-                   (ys->modifiers & YARA_MOD_NOCASE ? YARA_REGEX_NOCASE : 0);
-    }
-    struct yara_regex *ascii = NULL;
-    int rc = compile_program(r, ys, src ? src : "", len, re_flags, &ascii, diag);
-    util_buf_free(&text);
-    if (rc != ASSAY_OK)
-        return rc;
-    /* Without a greedy repeat YARA ends a match at the first place it can. */
-    size_t ncount;
-    uint32_t nroot;
-    const struct yara_regex_node *anodes = yara_regex_nodes(ascii, &ncount, &nroot);
-    unsigned shortest = ys->kind == YARA_STR_HEX || !has_greedy_repeat(anodes, nroot) ? YARA_REGEX_SHORTEST : 0;
-    yara_regex_add_flags(ascii, shortest);
-    unsigned fw = ys->modifiers & YARA_MOD_FULLWORD ? YPF_FULLWORD : 0;
-    bool wide = ys->modifiers & YARA_MOD_WIDE;
-    bool want_ascii = (ys->modifiers & YARA_MOD_ASCII) || !wide;
-    st->re[0] = ascii;
-    if (want_ascii)
-        rc = compile_regex_form(r, string, ascii, fw);
-    if (rc == ASSAY_OK && wide) {
-        size_t count;
-        uint32_t root;
-        const struct yara_regex_node *nodes = yara_regex_nodes(ascii, &count, &root);
-        struct util_buf w = {0};
-        struct yara_regex *wre = NULL;
-        rc = ast_text(nodes, root, &w, true, false) == 0 ? ASSAY_OK : oom();
+        struct util_buf t = {0};
+        rc = seq_text(&f, 0, nitems, form == 1, false, &t) == 0 ? ASSAY_OK : oom();
         if (rc == ASSAY_OK)
-            rc = compile_program(r, ys, w.data ? (const char *)w.data : "", w.len, YARA_REGEX_DOTALL | YARA_REGEX_WIDE_WORD, &wre, diag);
-        if (rc == ASSAY_OK)
-            yara_regex_add_flags(wre, shortest);
-        util_buf_free(&w);
-        if (rc == ASSAY_OK) {
-            st->re[1] = wre;
-            rc = compile_regex_form(r, string, wre, fw | YPF_WIDE);
-        }
+            rc = compile_program(s->r, s->ys, t.data ? (const char *)t.data : "", t.len,
+                                 YARA_REGEX_DOTALL | (form ? YARA_REGEX_WIDE_WORD : 0), &whole[form], diag);
+        util_buf_free(&t);
     }
     return rc;
+}
+
+static int add_gap(struct yrules *r, int64_t min, int64_t max)
+{
+    struct ygap g = {min, max};
+    return util_vec_push(&r->chain_gaps, g) == 0 ? ASSAY_OK : oom();
+}
+
+/* The top-level sequence of an AST: the children of a root concatenation, or
+ * the root alone. */
+struct u32_vec {                     /* a UTIL_VEC(uint32_t) with a name */
+    uint32_t *v;
+    size_t n, cap;
+};
+
+static int top_items(const struct yara_regex *re, struct u32_vec *items)
+{
+    size_t count;
+    uint32_t root;
+    const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
+    if (nodes[root].kind != YARA_REGEX_CONCAT)
+        return util_vec_push(items, root) == 0 ? ASSAY_OK : oom();
+    for (uint32_t c = nodes[root].first_child; c != YARA_REGEX_NONE; c = nodes[c].next_sibling)
+        if (util_vec_push(items, c) != 0)
+            return oom();
+    return ASSAY_OK;
+}
+
+/* Is top-level item i a chaining point: a lazy jump `.{n,m}?` with n or m over
+ * the threshold, neither first nor last? */
+static bool chain_point(const struct yara_regex_node *nodes, const uint32_t *items, size_t n, size_t i)
+{
+    const struct yara_regex_node *x = &nodes[items[i]];
+    return i > 0 && i + 1 < n && x->kind == YARA_REGEX_REPEAT && x->ykind == YARA_YK_BRACES && !x->greedy &&
+           nodes[x->first_child].ykind == YARA_YK_ANY &&
+           (x->min > CHAIN_THRESHOLD || x->max > CHAIN_THRESHOLD);
+}
+
+/* A regular expression: its fragments (cut at chaining jumps) on one AST. */
+static int compile_regex_fragments(struct rx_string *s, struct yara_regex *ascii, struct yara_diag *diag)
+{
+    struct u32_vec items = {0};
+    size_t count;
+    uint32_t root;
+    const struct yara_regex_node *nodes = yara_regex_nodes(ascii, &count, &root);
+    int rc = top_items(ascii, &items);
+    size_t start = 0;
+    struct ystring *st = &s->r->strings.v[s->string];
+    st->chain_first = (uint32_t)s->r->chain_gaps.n;
+    for (size_t i = 0; rc == ASSAY_OK && i <= items.n; i++) {
+        if (i < items.n && !chain_point(nodes, items.v, items.n, i))
+            continue;
+        rc = compile_fragment(s, ascii, items.v + start, i - start, start == 0 && i == items.n, diag);
+        if (rc == ASSAY_OK && i < items.n) {
+            const struct yara_regex_node *j = &nodes[items.v[i]];
+            rc = add_gap(s->r, j->min, j->max == YARA_REGEX_INF ? INT32_MAX : j->max);
+            s->frag++;
+        }
+        start = i + 1;
+    }
+    util_vec_free(&items);
+    st = &s->r->strings.v[s->string];
+    st->nfrag = (uint32_t)s->frag + 1;
+    return rc;
+}
+
+/* The top-level tokens with adjacent jumps made one ([2][3-4] is [5-6]), as
+ * YARA 4.5 reads them (4.2 could abort on such a string). */
+static int merge_jumps(const struct yara_hex_seq *in, struct yara_hex_seq *out)
+{
+    out->count = 0;
+    out->tokens = malloc((in->count ? in->count : 1) * sizeof *out->tokens);
+    if (!out->tokens)
+        return oom();
+    for (size_t i = 0; i < in->count; i++) {
+        const struct yara_hex_token *t = &in->tokens[i];
+        struct yara_hex_token *last = out->count ? &out->tokens[out->count - 1] : NULL;
+        if (t->kind == YARA_HEX_JUMP && last && last->kind == YARA_HEX_JUMP) {
+            last->jump_min = last->jump_min + t->jump_min > INT32_MAX ? INT32_MAX : last->jump_min + t->jump_min;
+            last->jump_max = last->jump_max < 0 || t->jump_max < 0 ? -1
+                             : last->jump_max + t->jump_max > INT32_MAX ? INT32_MAX
+                                                                        : last->jump_max + t->jump_max;
+            continue;
+        }
+        out->tokens[out->count++] = *t;
+    }
+    return ASSAY_OK;
+}
+
+/* A hex string: YARA cuts it at its long jumps before anything else; each
+ * fragment is compiled as a hex string of its own. */
+static int compile_hex_fragments(struct rx_string *s, struct yara_diag *diag)
+{
+    struct yara_hex_seq merged;
+    if (merge_jumps(&s->ys->hex, &merged) != ASSAY_OK)
+        return ASSAY_ENOMEM;
+    const struct yara_hex_seq *seq = &merged;
+    struct ystring *st = &s->r->strings.v[s->string];
+    st->chain_first = (uint32_t)s->r->chain_gaps.n;
+    note_quality(s->r, s->string, hex_quality(&s->ys->hex));
+    size_t start = 0;
+    int rc = ASSAY_OK;
+    for (size_t i = 0; rc == ASSAY_OK && i <= seq->count; i++) {
+        const struct yara_hex_token *t = i < seq->count ? &seq->tokens[i] : NULL;
+        if (t && !(i > 0 && i + 1 < seq->count && t->kind == YARA_HEX_JUMP &&
+                   (t->jump_min > CHAIN_THRESHOLD || t->jump_max > CHAIN_THRESHOLD || t->jump_max < 0)))
+            continue;
+        struct util_buf text = {0};
+        struct yara_regex *re = NULL;
+        struct u32_vec items = {0};
+        rc = hex_seq_regex(seq, start, i, &text) == 0 ? ASSAY_OK : oom();
+        if (rc == ASSAY_OK)
+            rc = compile_program(s->r, s->ys, text.data ? (const char *)text.data : "", text.len, YARA_REGEX_DOTALL,
+                                 &re, diag);
+        util_buf_free(&text);
+        if (rc == ASSAY_OK)
+            rc = top_items(re, &items);
+        if (rc == ASSAY_OK)
+            rc = compile_fragment(s, re, items.v, items.n, true, diag);
+        util_vec_free(&items);
+        if (rc == ASSAY_OK && t) {
+            rc = add_gap(s->r, t->jump_min, t->jump_max < 0 ? INT32_MAX : t->jump_max);
+            s->frag++;
+        }
+        start = i + 1;
+    }
+    st = &s->r->strings.v[s->string];
+    st->nfrag = (uint32_t)s->frag + 1;
+    free(merged.tokens);
+    return rc;
+}
+
+static int compile_regex(struct yrules *r, uint32_t string, const struct yara_string *ys, struct yara_diag *diag)
+{
+    bool wide = ys->modifiers & YARA_MOD_WIDE;
+    struct rx_string s = {.r = r, .string = string, .ys = ys, .wide = wide && ys->kind != YARA_STR_HEX,
+                          .ascii = (ys->modifiers & YARA_MOD_ASCII) || !wide || ys->kind == YARA_STR_HEX,
+                          .hex = ys->kind == YARA_STR_HEX,
+                          .flags = ys->modifiers & YARA_MOD_FULLWORD ? YPF_FULLWORD : 0};
+    if (s.hex) {
+        /* Hex strings without alternatives run YARA's fast matcher: shortest match. */
+        s.fast = !hex_has_alt(&ys->hex);
+        return compile_hex_fragments(&s, diag);
+    }
+    unsigned re_flags = (ys->regex_flags & YARA_RE_NOCASE ? YARA_REGEX_NOCASE : 0) |
+                        (ys->regex_flags & YARA_RE_DOTALL ? YARA_REGEX_DOTALL : 0) |
+                        (ys->modifiers & YARA_MOD_NOCASE ? YARA_REGEX_NOCASE : 0);
+    struct yara_regex *ascii = NULL;
+    int rc = compile_program(r, ys, (const char *)ys->text, ys->text_len, re_flags, &ascii, diag);
+    if (rc != ASSAY_OK)
+        return rc;
+    size_t count;
+    uint32_t root;
+    const struct yara_regex_node *nodes = yara_regex_nodes(ascii, &count, &root);
+    s.nocase = re_flags & YARA_REGEX_NOCASE;
+    if (has_greedy_repeat(nodes, root))
+        s.flags |= YPF_GREEDY;
+    note_regex_quality(r, string, ascii);
+    return compile_regex_fragments(&s, ascii, diag);
 }
 
 int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *diag)
@@ -926,6 +1165,8 @@ int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *d
     st->pattern_first = (uint32_t)r->patterns.n;
     st->is_private = ys->modifiers & YARA_MOD_PRIVATE;
     st->is_hex = ys->kind == YARA_STR_HEX;
+    st->chain_first = 0;
+    st->nfrag = 1;
     int rc = ys->kind == YARA_STR_TEXT ? compile_text(r, string_index, ys) : compile_regex(r, string_index, ys, diag);
     r->strings.v[string_index].pattern_count = (uint32_t)(r->patterns.n - r->strings.v[string_index].pattern_first);
     return rc;

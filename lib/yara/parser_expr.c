@@ -158,9 +158,11 @@ static struct yara_expr *make_binary(struct parser *p, const char *op, struct ya
 
 /* ---- sets, ranges, quantifiers ----------------------------------------- */
 
+/* YARA 4.5 checks a range only when both bounds are constants: (-1..filesize)
+ * is accepted. */
 static int check_range(struct parser *p, const struct yara_expr *r)
 {
-    if (is_int(r->left) && r->left->integer < 0)
+    if (is_int(r->left) && is_int(r->right) && r->left->integer < 0)
         return parser_error(p, YARA_ERR_INVALID_VALUE, r->left->pos, "negative lower bound in range");
     if (is_int(r->left) && is_int(r->right) && r->left->integer > r->right->integer)
         return parser_error(p, YARA_ERR_INVALID_VALUE, r->pos, "range lower bound exceeds upper bound");

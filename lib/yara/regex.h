@@ -51,8 +51,8 @@
 #define YARA_REGEX_DOTALL 2u /* the `s` modifier */
 #define YARA_REGEX_WIDE_WORD 4u /* \b \B look at wide characters (the byte 2 back) */
 #define YARA_REGEX_SHORTEST 8u  /* an anchored match ends at the first position any path
-                                   reaches the end (YARA's rule for strings without a
-                                   greedy repeat: hex strings, lazy regexes) */
+                                   reaches the end (YARA's fast matcher, used for hex
+                                   strings without alternatives) */
 
 #define YARA_REGEX_MAX_REPEAT 32767
 #define YARA_REGEX_MAX_DEPTH 200
@@ -80,8 +80,23 @@ enum yara_regex_assert {
     YARA_REGEX_NWORDB,   /* \B */
 };
 
+/* What YARA's own regex/hex parser makes of a node: YARA chooses its atoms and
+ * splits a string there by these kinds (compile_strings.c), which the matcher
+ * itself does not need. */
+enum yara_regex_ykind {
+    YARA_YK_OTHER = 0,
+    YARA_YK_LITERAL,     /* CLASS: one byte (both cases under nocase) */
+    YARA_YK_ANY,         /* CLASS: `.` (hex ??) */
+    YARA_YK_CLASS,       /* CLASS: [...], \w \s \d and their negations */
+    YARA_YK_STAR,        /* REPEAT: `*` */
+    YARA_YK_PLUS,        /* REPEAT: `+` */
+    YARA_YK_OPT,         /* REPEAT: `?` */
+    YARA_YK_BRACES,      /* REPEAT: {n}, {n,}, {,m}, {n,m} */
+};
+
 struct yara_regex_node {
     uint8_t kind;        /* enum yara_regex_kind */
+    uint8_t ykind;       /* enum yara_regex_ykind */
     uint8_t assert_kind; /* enum yara_regex_assert for ASSERT */
     uint8_t greedy;      /* REPEAT: 1 greedy, 0 lazy */
     uint32_t min, max;   /* REPEAT bounds */
@@ -173,5 +188,26 @@ struct yara_regex_literals {
     bool nocase;
 };
 int yara_regex_literals(const struct yara_regex *re, struct yara_regex_literals *out);
+
+/* The atoms YARA itself chooses for a regular expression or hex string, as
+ * libyara's atom tree does: runs of up to YARA_ATOM_LEN literal, masked or
+ * any bytes (the best window of each run), alternatives as an AND of ORs, the
+ * highest quality winning. YARA runs a string forwards from each atom and
+ * backwards from it (compile_strings.c), so in some shapes the atom decides
+ * which match is reported. */
+#define YARA_ATOM_LEN 4
+struct yara_regex_atom {
+    uint8_t len;                  /* 1..YARA_ATOM_LEN */
+    uint8_t bytes[YARA_ATOM_LEN];
+    uint8_t mask[YARA_ATOM_LEN];  /* 0xFF a byte, 0xF0 / 0x0F a nibble, 0x00 any byte */
+    uint32_t node;                /* the AST node where the atom starts */
+};
+/* items[0..nitems): the top-level sequence (the root alone, or one fragment of
+ * a string YARA chains at a long jump). hex: a class of the 16 bytes sharing
+ * a nibble is a masked byte. *out is malloc'ed (NULL when *count is 0); no
+ * atom means YARA uses a zero-length one (every offset is tried). Returns 0
+ * or ASSAY_ENOMEM. */
+int yara_regex_yara_atoms(const struct yara_regex *re, const uint32_t *items, size_t nitems, bool hex,
+                          struct yara_regex_atom **out, size_t *count);
 
 #endif

@@ -206,7 +206,9 @@ static bool check_assert(const struct vm *vm, uint8_t kind, size_t pos)
     case YARA_REGEX_BOL: return pos == 0;
     case YARA_REGEX_EOL: return pos == vm->len;
     default: {
-        /* Word boundaries are judged in the data's own order. */
+        /* Word boundaries are judged in the data's own order. (YARA 4.2 took
+         * either end of the data as a boundary whatever the byte next to it;
+         * 4.5 looks at the byte, as here.) */
         size_t at = vm->reverse ? vm->len - pos : pos;
         bool before, after;
         if (vm->re->flags & YARA_REGEX_WIDE_WORD) {

@@ -146,12 +146,13 @@ static int parse_escape(struct parser *p)
     }
 }
 
-static uint32_t class_node(struct parser *p, const uint8_t *set, size_t col)
+static uint32_t class_node(struct parser *p, const uint8_t *set, size_t col, uint8_t ykind)
 {
     uint32_t n = new_node(p, YARA_REGEX_CLASS, col);
     if (n == YARA_REGEX_NONE)
         return n;
     struct yara_regex_node *node = &p->re->nodes.v[n];
+    node->ykind = ykind;
     memcpy(node->set, set, 32);
     if (p->re->flags & YARA_REGEX_NOCASE)
         set_fold_case(node->set);
@@ -221,7 +222,7 @@ static uint32_t parse_class(struct parser *p)
     if (negate)
         for (int i = 0; i < 32; i++)
             set[i] = (uint8_t)~set[i];
-    return class_node(p, set, col);
+    return class_node(p, set, col, YARA_YK_CLASS);
 }
 
 static void skip_blanks(struct parser *p)
@@ -333,7 +334,7 @@ static uint32_t parse_atom(struct parser *p, unsigned depth, bool *repeatable)
         set_add_range(set, 0, 255);
         if (!(p->re->flags & YARA_REGEX_DOTALL))
             set[1] &= (uint8_t)~(1u << 2); /* '\n' == 10 */
-        return class_node(p, set, col);
+        return class_node(p, set, col, YARA_YK_ANY);
     case '^':
         p->pos++;
         *repeatable = false;
@@ -352,7 +353,7 @@ static uint32_t parse_atom(struct parser *p, unsigned depth, bool *repeatable)
             return fail(p, ASSAY_ESYNTAX, col, "nothing to repeat");
         p->pos++;
         set_add(set, '{');
-        return class_node(p, set, col);
+        return class_node(p, set, col, YARA_YK_LITERAL);
     }
     case '\\': {
         int e = parse_escape(p);
@@ -366,12 +367,12 @@ static uint32_t parse_atom(struct parser *p, unsigned depth, bool *repeatable)
             set_add_shorthand(set, -e);
         else
             set_add(set, (unsigned)e);
-        return class_node(p, set, col);
+        return class_node(p, set, col, e < 0 ? YARA_YK_CLASS : YARA_YK_LITERAL);
     }
     default:
         p->pos++;
         set_add(set, (unsigned)c);
-        return class_node(p, set, col);
+        return class_node(p, set, col, YARA_YK_LITERAL);
     }
 }
 
@@ -382,6 +383,7 @@ static uint32_t parse_repeat(struct parser *p, unsigned depth)
     if (atom == YARA_REGEX_NONE)
         return atom;
     size_t qcol = p->pos + 1;
+    int qchar = peek(p);
     uint32_t mn, mx;
     int q = parse_quantifier(p, &mn, &mx);
     if (q < 0)
@@ -403,6 +405,8 @@ static uint32_t parse_repeat(struct parser *p, unsigned depth)
     node->max = mx;
     node->greedy = greedy;
     node->first_child = atom;
+    node->ykind = qchar == '*' ? YARA_YK_STAR : qchar == '+' ? YARA_YK_PLUS : qchar == '?' ? YARA_YK_OPT
+                                                                               : YARA_YK_BRACES;
     /* A second quantifier (a** or a{2}{3}) has nothing to repeat. */
     size_t save = p->pos, col2 = p->pos + 1;
     int q2 = parse_quantifier(p, &mn, &mx);

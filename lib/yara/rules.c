@@ -58,6 +58,7 @@ void yrules_free(struct yrules *r)
     util_vec_free(&r->regexes);
     util_vec_free(&r->scan_all);
     util_vec_free(&r->first_sets);
+    util_vec_free(&r->chain_gaps);
     util_buf_free(&r->bytes);
     util_idset_free(&r->rule_names);
     memset(r, 0, sizeof *r);
@@ -159,14 +160,14 @@ bool yrules_may_have_rule(const struct yrules *r, uint32_t ns, const char *name)
 /* ---- one rule -------------------------------------------------------------- */
 
 struct mark {
-    size_t rules, strings, patterns, nodes, kids, regexes, bytes, max_vars, first_sets;
-    uint32_t groups, module_count;
+    size_t rules, strings, patterns, nodes, kids, regexes, bytes, max_vars, first_sets, chain_gaps;
+    uint32_t module_count;
 };
 
 static struct mark mark_of(const struct yrules *r)
 {
     return (struct mark){r->rules.n, r->strings.n, r->patterns.n, r->nodes.n, r->kids.n,
-                         r->regexes.n, r->bytes.len, r->max_vars, r->first_sets.n, r->groups, r->module_count};
+                         r->regexes.n, r->bytes.len, r->max_vars, r->first_sets.n, r->chain_gaps.n, r->module_count};
 }
 
 static void roll_back(struct yrules *r, const struct mark *m)
@@ -181,7 +182,7 @@ static void roll_back(struct yrules *r, const struct mark *m)
     r->regexes.n = m->regexes;
     r->bytes.len = m->bytes;
     r->first_sets.n = m->first_sets;
-    r->groups = m->groups;
+    r->chain_gaps.n = m->chain_gaps;
     r->max_vars = (uint32_t)m->max_vars;
     r->module_count = m->module_count;
 }

@@ -8,10 +8,11 @@
  *     only point backwards, so evaluating in order settles them).
  *   - struct ystring: one per string of a rule; its matches are found through
  *     one or more struct ypattern: a literal (every variant of a text string:
- *     ascii/wide x case x xor key x base64 shift) or a regex program (hex
- *     strings and regular expressions) with a literal atom at a known distance
- *     range from the match start. The atom of every pattern goes into the
- *     engine's one Vectorscan database (pattern id = clam bodies + index).
+ *     ascii/wide x case x xor key x base64 shift) or, for hex strings and
+ *     regular expressions, one of the atoms YARA would choose with the two
+ *     programs YARA splits the string into there (compile_strings.c). The
+ *     atom of every pattern goes into the engine's one Vectorscan database
+ *     (pattern id = clam bodies + index).
  *   - Conditions are compiled to a typed expression tree in one node array
  *     (struct ynode; children are node indices), see compile_cond.c and
  *     eval.c. */
@@ -138,14 +139,14 @@ struct ynode {
 
 enum ypattern_kind {
     YP_LITERAL = 1, /* lit/lit_len, compared whole (nocase: ASCII case-folded) */
-    YP_REGEX,       /* re, confirmed by match_at at each candidate start */
-    YP_SCAN_ALL,    /* a regex with no usable atom: searched over the whole object */
+    YP_REGEX,       /* fwd/pre programs run at each atom hit */
+    YP_SCAN_ALL,    /* a regex with no atom: fwd tried at every offset of the object */
 };
 
 enum ypattern_flags {
     YPF_NOCASE = 1,
     YPF_FULLWORD = 2,
-    YPF_WIDE = 4,    /* fullword checks look at wide characters */
+    YPF_WIDE = 4,    /* LITERAL: the wide form (fullword checks look at wide characters) */
     YPF_GREEDY = 8,  /* a later match at the same start replaces the earlier */
 };
 
@@ -159,29 +160,43 @@ struct ypattern {
     uint32_t lit_len;
     uint32_t atom;     /* offset into yrules.bytes */
     uint32_t atom_len; /* 0: no atom (SCAN_ALL) */
-    uint32_t pre_min, pre_max; /* distance from match start to atom start */
-    struct yara_regex *re;     /* REGEX, SCAN_ALL (shared by variants; owned by the string) */
-    /* REGEX with a positioned atom, split there as YARA does: fwd matches
-     * from the atom on; pre (NULL when the atom starts the expression) is the
-     * part before it, written reversed, matched backwards from the atom. */
-    struct yara_regex *pre_re, *fwd_re;
-    uint32_t group;    /* candidate-start bookkeeping slot (see yscan) */
+    uint32_t pre_min;  /* LITERAL: distance from match start to atom start */
+    /* REGEX / SCAN_ALL, per form ([0] ascii, [1] wide; NULL when the string
+     * has not that form): fwd matches forwards from the split point; pre
+     * (NULL: nothing before) is the part before it, written reversed and
+     * matched backwards from there. YARA tries the ascii form first and the
+     * wide one only when the ascii fwd does not match. */
+    struct yara_regex *fwd[2], *pre[2];
+    uint32_t back;     /* REGEX: the split point is this many bytes before the atom */
+    uint8_t frag;      /* the fragment of a chained string (0: head, or not chained) */
+    struct yara_regex *re;     /* SCAN_ALL: the whole expression of this form (prefilter) */
     bool prefiltered;  /* SCAN_ALL: Vectorscan tells which objects may match (set by the engine) */
-    uint32_t first;    /* REGEX/SCAN_ALL tried at candidate starts: index into yrules.first_sets
-                          of the bytes a match can start with, YRULES_NONE when any */
+    uint32_t first;    /* SCAN_ALL: index into yrules.first_sets of the bytes a match
+                          can start with, YRULES_NONE when any */
 };
 
 struct ybyteset {
     uint8_t bits[32];
 };
 
+struct ygap {
+    int64_t min, max;  /* bytes between two fragments of a chained string */
+};
+
 struct ystring {
     const struct yara_string *ast;
     uint32_t rule;
     uint32_t pattern_first, pattern_count;
-    struct yara_regex *re[2];  /* ascii and wide programs of a hex string / regex */
+    /* A string YARA cuts at its long jumps (over 200 bytes, lazy, at the top
+     * level) into nfrag > 1 fragments matched on their own, then chained:
+     * yrules.chain_gaps[chain_first + i] bounds the gap before fragment i. */
+    uint32_t chain_first;
+    uint32_t nfrag;
     bool is_private;
     bool is_hex;
+    bool yara_literal;         /* a hex string or regex of plain bytes (of a chained one:
+                                  its first fragment), which YARA makes a literal
+                                  string: `$s at N` then keeps only matches at N */
     bool slow;                 /* its best atom is poor: warned about, as YARA does */
     /* Used only as `$s at N` with one constant N: like YARA, only a match
      * starting at N is recorded (elsewhere it is neither needed nor shown). */
@@ -240,12 +255,12 @@ struct yrules {
     UTIL_VEC(struct yara_regex *) regexes;  /* every compiled regex, freed at the end */
     UTIL_VEC(uint32_t) scan_all;            /* patterns without an atom */
     UTIL_VEC(struct ybyteset) first_sets;   /* see ypattern.first */
+    UTIL_VEC(struct ygap) chain_gaps;       /* see ystring.chain_first */
     struct util_buf bytes;                  /* literal and atom bytes */
     struct util_idset rule_names;           /* (namespace, name hash) of every rule: a
                                                filter before looking a name up */
     const struct yara_module *modules[YRULES_MAX_MODULES];
     uint32_t module_count;
-    uint32_t groups;                        /* candidate-start slots in use */
     uint32_t max_vars;                      /* loop variable slots any condition needs */
     size_t warnings;
     void (*warn)(void *user, const char *message);

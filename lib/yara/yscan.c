@@ -1,13 +1,17 @@
 /* yscan.c — string matches from atom hits, and rule evaluation (see yscan.h).
  *
  * Literal patterns are confirmed by comparing the whole literal around the
- * atom. Regex patterns (hex strings, regular expressions) have candidate
- * starts [atom - pre_max, atom - pre_min]; each start is tried once per
- * object (group_next remembers how far a pattern got, and hits arrive in
- * ascending order) with an anchored Pike-VM match, which gives YARA's match
- * length for that start. Matches of a string are kept sorted by offset, one
- * per offset, up to max_matches; more are dropped and the string is named in
- * a warning. */
+ * atom. Regex patterns (hex strings, regular expressions) are verified as
+ * YARA verifies them at each hit of one of their atoms (compile_strings.c):
+ * forwards from the split point (ascii form first, wide when that fails),
+ * then backwards, every start found being a match; patterns without an atom
+ * are tried so at every offset. Fragments of a chained string wait in lists
+ * until the next fragment follows within its gap, as YARA chains them; their
+ * hits are replayed at the end in YARA's order (by where the atom ends,
+ * longer atoms first, atom-less fragments last). Matches of a string are
+ * kept sorted by offset, one per offset (the first found, or the last for a
+ * greedy regex), up to max_matches; more are dropped and the string is named
+ * in a warning. */
 #include "yara/yscan.h"
 
 #include <ctype.h>
@@ -23,11 +27,10 @@ int yscan_init(struct yscan *y, const struct yrules *r)
 {
     memset(y, 0, sizeof *y);
     y->r = r;
-    size_t ns = r->strings.n ? r->strings.n : 1, ng = r->groups ? r->groups : 1;
+    size_t ns = r->strings.n ? r->strings.n : 1, nc = r->chain_gaps.n ? r->chain_gaps.n : 1;
     size_t nr = r->rules.n ? r->rules.n : 1, nv = r->max_vars ? r->max_vars : 1;
     y->lists = calloc(ns, sizeof *y->lists);
-    y->group_next = calloc(ng, sizeof *y->group_next);
-    y->group_stamp = calloc(ng, sizeof *y->group_stamp);
+    y->chain = calloc(nc, sizeof *y->chain);
     y->rule_state = calloc(nr, 1);
     y->rule_matched = calloc(nr, sizeof *y->rule_matched);
     y->vars = calloc(nv, sizeof *y->vars);
@@ -40,7 +43,8 @@ int yscan_init(struct yscan *y, const struct yrules *r)
         if (g->nheader || g->size_min > 0 || g->size_max != UINT64_MAX)
             y->guarded[y->nguarded++] = (uint32_t)i;
     }
-    if (!y->guarded || !y->back || !y->rule_matched || !y->lists || !y->group_next || !y->group_stamp || !y->rule_state || !y->vars || !y->rx) {
+    if (!y->guarded || !y->back || !y->rule_matched || !y->lists || !y->chain || !y->rule_state || !y->vars ||
+        !y->rx) {
         yscan_free(y);
         return util_error(ASSAY_ENOMEM, "out of memory");
     }
@@ -67,8 +71,11 @@ void yscan_free(struct yscan *y)
         for (size_t i = 0; i < y->r->strings.n; i++)
             free(y->lists[i].v);
     free(y->lists);
-    free(y->group_next);
-    free(y->group_stamp);
+    if (y->chain)
+        for (size_t i = 0; i < y->r->chain_gaps.n; i++)
+            free(y->chain[i].v);
+    free(y->chain);
+    util_vec_free(&y->chain_events);
     free(y->rule_state);
     free(y->rule_matched);
     free(y->vars);
@@ -87,7 +94,8 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
     if (++y->generation == 0) {
         for (size_t i = 0; i < y->r->strings.n; i++)
             y->lists[i].stamp = 0;
-        memset(y->group_stamp, 0, (y->r->groups ? y->r->groups : 1) * sizeof *y->group_stamp);
+        for (size_t i = 0; i < y->r->chain_gaps.n; i++)
+            y->chain[i].stamp = 0;
         memset(y->rule_matched, 0, (y->r->rules.n ? y->r->rules.n : 1) * sizeof *y->rule_matched);
         y->generation = 1;
     }
@@ -102,6 +110,7 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
     y->error = 0;
     y->modules_loaded = 0;
     y->possible.n = 0;
+    y->chain_events.n = 0;
     /* Rules whose guard fails are false before any hit is looked at. */
     for (size_t k = 0; k < y->nguarded; k++) {
         uint32_t i = y->guarded[k];
@@ -140,6 +149,12 @@ static struct ymatch_list *list_of(struct yscan *y, uint32_t s)
     return l;
 }
 
+/* Fast mode (-f) keeps one hit's matches of a string used only as $s. */
+static bool fast_single(const struct yscan *y, uint32_t s)
+{
+    return y->fast && !y->r->strings.v[s].all_matches;
+}
+
 /* Insert keeping offsets sorted and unique; hits come nearly in order. */
 /* `replace`: a greedy regex's later match at the same start wins; `wide`:
  * found by the wide form — at one offset YARA keeps the ascii form's match. */
@@ -150,6 +165,14 @@ static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length
     if (fixed >= 0 && offset != (uint64_t)fixed)
         return;
     struct ymatch_list *l = list_of(y, s);
+    if (fast_single(y, s)) {
+        /* Fast mode: the matches of the earliest hit in YARA's scan order, even
+         * when hits arrive out of order (atoms from two databases). */
+        if (l->n > 0 && y->cur_end < l->first_end)
+            l->n = 0;
+        if (l->n == 0)
+            l->first_end = y->cur_end;
+    }
     size_t at = l->n;
     while (at > 0 && l->v[at - 1].offset > offset)
         at--;
@@ -184,10 +207,12 @@ static void record(struct yscan *y, uint32_t s, uint64_t offset, uint64_t length
     l->n++;
 }
 
-static bool string_done(struct yscan *y, uint32_t s)
+/* Is string s done with for a hit whose atom ends at `end`? Capped, or in
+ * fast mode found by a hit YARA scans first. */
+static bool string_done(struct yscan *y, uint32_t s, uint64_t end)
 {
     const struct ymatch_list *l = &y->lists[s];
-    return l->stamp == y->generation && (l->capped || (y->fast && l->n > 0 && !y->r->strings.v[s].all_matches));
+    return l->stamp == y->generation && (l->capped || (fast_single(y, s) && l->n > 0 && end >= l->first_end));
 }
 
 /* ---- confirming ---------------------------------------------------------------- */
@@ -240,7 +265,103 @@ static void confirm_literal(struct yscan *y, const struct ypattern *p, uint64_t 
     record(y, p->string, start, p->lit_len, p->xor_key, false, p->flags & YPF_WIDE);
 }
 
-/* Can a match of p start at s? (its start-byte set, when it has one) */
+/* ---- chained strings ------------------------------------------------------------ */
+
+static struct ychain_list *chain_list(struct yscan *y, uint32_t i)
+{
+    struct ychain_list *l = &y->chain[i];
+    if (l->stamp != y->generation) {
+        l->stamp = y->generation;
+        l->n = 0;
+    }
+    return l;
+}
+
+static bool in_gap(const struct ygap *g, const struct ychain_match *m, uint64_t offset)
+{
+    uint64_t end = m->offset + m->length;
+    return end + (uint64_t)g->min <= offset && offset <= end + (uint64_t)g->max;
+}
+
+/* Keep a fragment's match (sorted by offset, the first one per offset). */
+static void chain_keep(struct yscan *y, struct ychain_list *l, uint64_t offset, uint64_t length)
+{
+    size_t at = l->n;
+    while (at > 0 && l->v[at - 1].offset > offset)
+        at--;
+    if ((at > 0 && l->v[at - 1].offset == offset) || l->n >= y->max_matches)
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        struct ychain_match *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            y->error = ASSAY_ENOMEM;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    memmove(&l->v[at + 1], &l->v[at], (l->n - at) * sizeof *l->v);
+    l->v[at] = (struct ychain_match){offset, length > UINT32_MAX ? UINT32_MAX : (uint32_t)length, 0};
+    l->n++;
+}
+
+/* Mark match m of fragment frag as followed by n more fragments, and the
+ * matches of the fragments before it that it follows (YARA's rule). */
+static void chain_mark(struct yscan *y, const struct ystring *st, uint32_t frag, struct ychain_match *m, uint32_t n)
+{
+    if (m->chain_length == n)
+        return;
+    m->chain_length = n;
+    if (frag == 0)
+        return;
+    const struct ygap *g = &y->r->chain_gaps.v[st->chain_first + frag - 1];
+    struct ychain_list *prev = chain_list(y, st->chain_first + frag - 1);
+    for (size_t i = 0; i < prev->n; i++)
+        if (in_gap(g, &prev->v[i], m->offset))
+            chain_mark(y, st, frag - 1, &prev->v[i], n + 1);
+}
+
+/* A match of fragment frag of a chained string: kept when it follows a
+ * match of the fragment before within the gap; the last fragment completes
+ * every first-fragment match so linked into a match of the string. */
+static void chain_found(struct yscan *y, const struct ypattern *p, uint64_t offset, uint64_t length)
+{
+    const struct ystring *st = &y->r->strings.v[p->string];
+    uint32_t frag = p->frag;
+    if (frag > 0) {
+        const struct ygap *g = &y->r->chain_gaps.v[st->chain_first + frag - 1];
+        struct ychain_list *prev = chain_list(y, st->chain_first + frag - 1);
+        bool follows = false;
+        for (size_t i = 0; i < prev->n && !follows; i++)
+            follows = in_gap(g, &prev->v[i], offset);
+        if (!follows)
+            return;
+        if (frag + 1 == st->nfrag) {
+            for (size_t i = 0; i < prev->n; i++)
+                if (in_gap(g, &prev->v[i], offset))
+                    chain_mark(y, st, frag - 1, &prev->v[i], 1);
+        }
+    }
+    if (frag + 1 < st->nfrag) {
+        chain_keep(y, chain_list(y, st->chain_first + frag), offset, length);
+        return;
+    }
+    struct ychain_list *head = chain_list(y, st->chain_first);
+    size_t kept = 0;
+    for (size_t i = 0; i < head->n; i++) {
+        struct ychain_match h = head->v[i];
+        if (h.chain_length == st->nfrag - 1)
+            record(y, p->string, h.offset, offset + length - h.offset, 0, false, false);
+        else
+            head->v[kept++] = h;
+    }
+    head->n = kept;
+}
+
+/* ---- regular expressions and hex strings ------------------------------------------ */
+
+/* Can a match of SCAN_ALL pattern p start at s? (its start-byte set, when it has one) */
 static inline bool may_start(const struct yscan *y, const struct ypattern *p, uint64_t s)
 {
     if (p->first == YRULES_NONE)
@@ -252,87 +373,96 @@ static inline bool may_start(const struct yscan *y, const struct ypattern *p, ui
     return (set[c >> 3] >> (c & 7)) & 1;
 }
 
-static void try_start(struct yscan *y, const struct ypattern *p, uint64_t s, bool allow_empty)
+static void found(struct yscan *y, const struct ypattern *p, uint64_t offset, uint64_t length)
 {
-    if (!may_start(y, p, s))
-        return;
-    size_t mlen;
-    bool oom = false;
-    if (!yara_regex_match_at_with(y->rx, p->re, y->data, y->len, s, &mlen, &oom)) {
-        if (oom)
-            y->error = ASSAY_ENOMEM;
-        return;
-    }
-    if (mlen == 0 && !allow_empty)
-        return;
-    if ((p->flags & YPF_FULLWORD) && !fullword_ok(y, s, mlen, p->flags & YPF_WIDE))
-        return;
-    record(y, p->string, s, mlen, 0, p->flags & YPF_GREEDY, p->flags & YPF_WIDE);
+    if (y->r->strings.v[p->string].nfrag > 1)
+        chain_found(y, p, offset, length);
+    else
+        record(y, p->string, offset, length, 0, p->flags & YPF_GREEDY, false);
 }
 
-/* YARA's way for an atom at a known place in the expression: match forward
- * from the atom, backward from it for the part before, one match per hit. */
-static void confirm_split(struct yscan *y, const struct ypattern *p, uint64_t atom_start)
+/* The matches of one form at split point `at`: its forward program, then its
+ * backward program, every start that allows being a match (fullword judged
+ * in that form). */
+static void verify_form(struct yscan *y, const struct ypattern *p, int form, uint64_t at, bool allow_empty)
 {
-    size_t flen, nback = 1;
+    size_t flen = 0, nback = 1;
     bool oom = false;
-    if (!yara_regex_match_at_with(y->rx, p->fwd_re, y->data, y->len, atom_start, &flen, &oom)) {
+    if (!yara_regex_match_at_with(y->rx, p->fwd[form], y->data, y->len, at, &flen, &oom)) {
         if (oom)
             y->error = ASSAY_ENOMEM;
         return;
     }
-    /* Every start the part before the atom allows is a match (YARA). */
     y->back[0] = 0;
-    if (p->pre_re)
-        nback = yara_regex_match_back_all(y->rx, p->pre_re, y->data, y->len, atom_start, y->back,
+    if (p->pre[form])
+        nback = yara_regex_match_back_all(y->rx, p->pre[form], y->data, y->len, at, y->back,
                                           YARA_REGEX_SCAN_LIMIT + 1, &oom);
     if (oom)
         y->error = ASSAY_ENOMEM;
     /* All of them, even in fast mode (-f): YARA checks for an earlier match
      * once per atom hit, not between the matches one verification finds. */
     for (size_t i = 0; i < nback && !y->error; i++) {
-        uint64_t start = atom_start - y->back[i], len = y->back[i] + flen;
-        if (len == 0 || ((p->flags & YPF_FULLWORD) && !fullword_ok(y, start, len, p->flags & YPF_WIDE)))
+        uint64_t start = at - y->back[i], len = y->back[i] + flen;
+        if ((len == 0 && !allow_empty) ||
+            ((p->flags & YPF_FULLWORD) && !fullword_ok(y, start, len, form == 1)))
             continue;
-        record(y, p->string, start, len, 0, p->flags & YPF_GREEDY, p->flags & YPF_WIDE);
+        found(y, p, start, len);
     }
+}
+
+/* YARA's verification at split point `at`: the ascii form, then the wide
+ * one. (YARA 4.2 tried the wide form only when the ascii forward part did
+ * not match, missing wide matches behind a short atom; 4.5 checks both.) */
+static void verify_at(struct yscan *y, const struct ypattern *p, uint64_t at, bool allow_empty)
+{
+    for (int form = 0; form < 2 && !y->error; form++)
+        if (p->fwd[form])
+            verify_form(y, p, form, at, allow_empty);
 }
 
 static void confirm_regex(struct yscan *y, const struct ypattern *p, uint64_t atom_start)
 {
-    if (p->fwd_re) {
-        confirm_split(y, p, atom_start);
-        return;
-    }
-    uint64_t lo = atom_start > p->pre_max ? atom_start - p->pre_max : 0;
-    if (atom_start < p->pre_min)
-        return;
-    uint64_t hi = atom_start - p->pre_min;
-    if (y->group_stamp[p->group] != y->generation) {
-        y->group_stamp[p->group] = y->generation;
-        y->group_next[p->group] = 0;
-    }
-    if (lo < y->group_next[p->group])
-        lo = y->group_next[p->group];
-    for (uint64_t s = lo; s <= hi && !y->error && !string_done(y, p->string); s++)
-        try_start(y, p, s, false);
-    if (hi + 1 > y->group_next[p->group])
-        y->group_next[p->group] = hi + 1;
+    if (atom_start >= p->back)
+        verify_at(y, p, atom_start - p->back, false);
 }
 
-int yscan_hit(struct yscan *y, uint32_t pi, uint64_t end)
+static bool chained(const struct yscan *y, const struct ypattern *p)
 {
-    const struct ypattern *p = &y->r->patterns.v[pi];
-    if (string_done(y, p->string) || end < p->atom_len ||
-        y->rule_state[y->r->strings.v[p->string].rule] == YRS_FALSE) /* its guard failed */
-        return 0;
+    return y->r->strings.v[p->string].nfrag > 1;
+}
+
+/* Fast mode (-f) skips a string found already; of a chained one, only its
+ * first fragment (the others wait on lists of their own in YARA). */
+static bool skip_pattern(struct yscan *y, const struct ypattern *p, uint64_t end)
+{
+    return (p->frag == 0 && string_done(y, p->string, end)) ||
+           (y->rule_state[y->r->strings.v[p->string].rule] == YRS_FALSE && !y->all_strings); /* guard failed */
+}
+
+static void confirm_hit(struct yscan *y, const struct ypattern *p, uint64_t end)
+{
+    if (skip_pattern(y, p, end) || end < p->atom_len)
+        return;
     uint64_t atom_start = end - p->atom_len, t0 = y->cost_ns ? now_ns() : 0;
+    y->cur_end = end;
     if (p->kind == YP_LITERAL)
         confirm_literal(y, p, atom_start);
     else
         confirm_regex(y, p, atom_start);
     if (y->cost_ns)
         y->cost_ns[y->r->strings.v[p->string].rule] += now_ns() - t0;
+}
+
+int yscan_hit(struct yscan *y, uint32_t pi, uint64_t end)
+{
+    const struct ypattern *p = &y->r->patterns.v[pi];
+    if (chained(y, p)) {
+        struct ychain_event e = {end, pi, p->atom_len};
+        if (util_vec_push(&y->chain_events, e) != 0)
+            y->error = ASSAY_ENOMEM;
+        return y->error ? 1 : 0;
+    }
+    confirm_hit(y, p, end);
     return y->error ? 1 : 0;
 }
 
@@ -353,19 +483,69 @@ static bool possible(const struct yscan *y, uint32_t p)
     return false;
 }
 
+/* An atom-less pattern worth trying in this object. */
+static bool scan_all_wanted(struct yscan *y, uint32_t pi)
+{
+    const struct ypattern *p = &y->r->patterns.v[pi];
+    return !(p->prefiltered && !possible(y, pi)) && !skip_pattern(y, p, 0);
+}
+
+static void scan_all_at(struct yscan *y, const struct ypattern *p, uint64_t s)
+{
+    if (!may_start(y, p, s) || skip_pattern(y, p, s))
+        return;
+    y->cur_end = s;
+    verify_at(y, p, s, true);
+}
+
+static int cmp_events(const void *pa, const void *pb)
+{
+    const struct ychain_event *a = pa, *b = pb;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    if (a->atom_len != b->atom_len)
+        return a->atom_len > b->atom_len ? -1 : 1;
+    return a->pattern < b->pattern ? -1 : a->pattern > b->pattern;
+}
+
+/* The atom hits of chained strings in YARA's order: by where the atom ends,
+ * longer atoms first, then the atom-less fragments at that offset. */
+static void replay_chains(struct yscan *y)
+{
+    UTIL_VEC(uint32_t) zero = {0};
+    for (size_t i = 0; i < y->r->scan_all.n && !y->error; i++)
+        if (chained(y, &y->r->patterns.v[y->r->scan_all.v[i]]) && scan_all_wanted(y, y->r->scan_all.v[i]) &&
+            util_vec_push(&zero, y->r->scan_all.v[i]) != 0)
+            y->error = ASSAY_ENOMEM;
+    if (y->chain_events.n > 1)
+        qsort(y->chain_events.v, y->chain_events.n, sizeof *y->chain_events.v, cmp_events);
+    size_t k = 0;
+    for (uint64_t pos = 0; (zero.n ? pos <= y->len : k < y->chain_events.n) && !y->error; pos++) {
+        for (; k < y->chain_events.n && (y->chain_events.v[k].end == pos || !zero.n) && !y->error; k++) {
+            const struct ychain_event *e = &y->chain_events.v[k];
+            confirm_hit(y, &y->r->patterns.v[e->pattern], e->end);
+        }
+        for (size_t z = 0; z < zero.n && !y->error; z++)
+            scan_all_at(y, &y->r->patterns.v[zero.v[z]], pos);
+    }
+    util_vec_free(&zero);
+}
+
 int yscan_finish_strings(struct yscan *y)
 {
     for (size_t i = 0; i < y->r->scan_all.n && !y->error; i++) {
-        const struct ypattern *p = &y->r->patterns.v[y->r->scan_all.v[i]];
-        if ((p->prefiltered && !possible(y, y->r->scan_all.v[i])) ||
-            y->rule_state[y->r->strings.v[p->string].rule] == YRS_FALSE)
+        uint32_t pi = y->r->scan_all.v[i];
+        const struct ypattern *p = &y->r->patterns.v[pi];
+        if (chained(y, p) || !scan_all_wanted(y, pi))
             continue;
         uint64_t t0 = y->cost_ns ? now_ns() : 0;
-        for (uint64_t s = 0; s < y->len && !y->error && !string_done(y, p->string); s++)
-            try_start(y, p, s, true);
+        for (uint64_t s = 0; s < y->len && !y->error && !string_done(y, p->string, s); s++)
+            scan_all_at(y, p, s);
         if (y->cost_ns)
             y->cost_ns[y->r->strings.v[p->string].rule] += now_ns() - t0;
     }
+    if (!y->error && (y->chain_events.n || y->r->chain_gaps.n))
+        replay_chains(y);
     return y->error;
 }
 

@@ -23,11 +23,32 @@ struct ymatch {
     uint8_t wide;       /* found by the wide form of the string */
 };
 
+/* A match of a fragment of a chained string, waiting for the next fragment. */
+struct ychain_match {
+    uint64_t offset;
+    uint32_t length;
+    uint32_t chain_length;      /* how many fragments after it are matched */
+};
+
+struct ychain_list {
+    struct ychain_match *v;
+    size_t n, cap;
+    uint32_t stamp;             /* generation it belongs to */
+};
+
+struct ychain_event {
+    uint64_t end;               /* where the atom ends */
+    uint32_t pattern;
+    uint32_t atom_len;
+};
+
 struct ymatch_list {
     struct ymatch *v;
     size_t n, cap;
     uint32_t stamp;     /* generation it belongs to; stale lists are empty */
     bool capped;        /* matches were dropped at max_matches */
+    uint64_t first_end; /* fast mode: where the atom of the verification that found
+                           them ends (YARA keeps the earliest one's matches) */
 };
 
 enum yrule_state { YRS_UNKNOWN = 0, YRS_TRUE = 1, YRS_FALSE = 2 };
@@ -36,8 +57,6 @@ struct yscan {
     const struct yrules *r;
     uint32_t generation;
     struct ymatch_list *lists;  /* per string */
-    uint64_t *group_next;       /* per pattern group: lowest start not yet tried */
-    uint32_t *group_stamp;
     uint8_t *rule_state;        /* per rule: enum yrule_state */
     uint32_t *rule_matched;     /* per rule: generation in which one of its strings matched */
     struct yval *vars;          /* loop variables */
@@ -48,14 +67,23 @@ struct yscan {
     struct yara_regex_scratch *rx;
     size_t *back;               /* backward match lengths of one atom hit */
     UTIL_VEC(uint32_t) possible;/* prefiltered atom-less patterns that may match here */
+    /* Chained strings (ystring.nfrag > 1): the matches of their fragments
+     * waiting for the next one (per yrules.chain_gaps entry), and their atom
+     * hits, replayed at the end in YARA's order. */
+    struct ychain_list *chain;
+    UTIL_VEC(struct ychain_event) chain_events;
     /* the current object */
     const uint8_t *data;
     size_t len;
     uint64_t max_matches;
     bool fast;
+    /* Set by the caller: confirm the strings of rules whose guard failed too
+     * (their matches are shown for non-matching rules: yara -n -s). */
+    bool all_strings;
     bool has_ep;
     uint64_t entrypoint;
     uint32_t cur_string;        /* the string of the innermost for..of */
+    uint64_t cur_end;           /* where the atom of the hit being verified ends */
     uint32_t capped_string;     /* one string that hit max_matches (YRULES_NONE: none) */
     int error;                  /* ASSAY_ENOMEM while matching */
     uint64_t *cost_ns;          /* per rule: time spent confirming its strings and
@@ -80,7 +108,8 @@ int yscan_hit(struct yscan *y, uint32_t p, uint64_t end);
 /* The prefilter of atom-less pattern p matched in this object. */
 int yscan_possible(struct yscan *y, uint32_t p);
 /* Patterns without an atom: searched over the whole object (prefiltered
- * ones only when yscan_possible said so). */
+ * ones only when yscan_possible said so); then the atom hits of chained
+ * strings, which yscan_hit only queued, are verified in YARA's order. */
 int yscan_finish_strings(struct yscan *y);
 /* Evaluate every rule (globals applied per namespace). */
 int yscan_evaluate(struct yscan *y);

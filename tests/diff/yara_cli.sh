@@ -57,5 +57,24 @@ compare "skip larger" -w -r -z 100 "$R" "$D"
 compare "fast" -w -f -r "$R" "$D"
 compare "externals" -w -d ext=5 -r "$R" "$D"
 compare "missing file" -w "$R" "$D/nope"
+
+# Strings whose result depends on YARA's split at its atoms, chains at long
+# jumps and `at` offsets (tests/diff/yara/split.yar).
+S=$RULES/split.yar
+P=$WORK/split
+mkdir -p "$P"
+python3 - "$P" <<'PY'
+import sys
+d = sys.argv[1]
+s = b"ABCD\x01\x02 xyzwab " + bytes.fromhex("7fe06da90bdc904c2e4c00") + b" xab QQRSTU xyzwxyzw"
+s += bytes.fromhex("0000fe00fe4142") + b" .PE\x00\x00off qqqqqq"
+open(d + "/split.bin", "wb").write(s)
+open(d + "/chain.bin", "wb").write(b"ab" + b"\x00" * 33000 + b"cd" + bytes.fromhex("72696490656400"))
+x = lambda k: bytes(c ^ k for c in b"aaaa")
+open(d + "/fast.bin", "wb").write(x(0x61) + x(0x0a) + b"qq.qq.qqqq")
+PY
+compare "split strings" -w -s "$S" "$P"
+compare "split fast" -w -s -f "$S" "$P"
+compare "split threads" -w -s -r -p 2 "$S" "$P"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
