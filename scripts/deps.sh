@@ -4,7 +4,7 @@
 # Tests: cmocka, the reference tools (clamscan, yara) and their test files,
 # clang with the libFuzzer runtime for the fuzz targets.
 # Review (issue 4): libyaml (policy, catalog), SQLite (store, rpmdb), hivex
-# (registry hives); hwdata and ieee-data name USB/PCI ids and MAC prefixes; the
+# (registry hives); libmagic (YARA's magic module); hwdata and ieee-data name USB/PCI ids and MAC prefixes; the
 # tests build their fixtures with hivexregedit (libwin-hivex-perl), mingw-w64
 # (windres, a PE with version info), osslsigncode (Authenticode) and check the
 # HTML report in headless chromium and validate SARIF/CycloneDX with
@@ -15,7 +15,7 @@ packages=(
     libvectorscan-dev libssl-dev libarchive-dev libjansson-dev
     libcmocka-dev clamav clamav-testfiles yara libyara-dev
     clang libclang-rt-14-dev
-    libyaml-dev libsqlite3-dev libhivex-dev hwdata ieee-data
+    libyaml-dev libsqlite3-dev libhivex-dev libmagic-dev hwdata ieee-data
     libwin-hivex-perl mingw-w64 osslsigncode sqlite3 chromium python3-jsonschema
 )
 missing=()

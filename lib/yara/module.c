@@ -12,6 +12,10 @@ static const struct yara_module *const modules[] = {
     &yara_module_time,
     &yara_module_console,
     &yara_module_cuckoo,
+    &yara_module_macho,
+    &yara_module_dex,
+    &yara_module_dotnet,
+    &yara_module_magic,
 };
 
 const struct yara_module *yara_module_find(const char *name)

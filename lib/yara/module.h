@@ -28,5 +28,9 @@ extern const struct yara_module yara_module_elf;
 extern const struct yara_module yara_module_time;
 extern const struct yara_module yara_module_console;
 extern const struct yara_module yara_module_cuckoo;
+extern const struct yara_module yara_module_macho;
+extern const struct yara_module yara_module_dex;
+extern const struct yara_module yara_module_dotnet;
+extern const struct yara_module yara_module_magic;
 
 #endif
