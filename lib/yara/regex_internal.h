@@ -43,4 +43,9 @@ static inline bool re_set_has(const uint8_t *set, uint8_t c)
  * the column of the node that overflowed in *column. */
 int yara_regex_compile_program_(struct yara_regex *re, size_t *column);
 
+/* regex_match.c: derive what the matcher precomputes from flags, prog and
+ * sets (called after compiling, and by a loader that restored only those
+ * three). 0 or ASSAY_ENOMEM. */
+int yara_regex_prepare_(struct yara_regex *re);
+
 #endif

@@ -168,7 +168,13 @@ int yara_regex_compile_program_(struct yara_regex *re, size_t *column)
     gen(&c, re->root);
     emit(&c, RE_OP_MATCH, 0, 0, 0, 0);
     *column = c.column;
-    return c.status;
+    return c.status ? c.status : yara_regex_prepare_(re);
+}
+
+int yara_regex_prepare_(struct yara_regex *re)
+{
+    (void)re;
+    return 0;
 }
 
 /* ---- Pike VM ----------------------------------------------------------- */
