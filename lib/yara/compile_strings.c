@@ -607,6 +607,7 @@ struct rx_string {                   /* the regex or hex string being compiled *
     bool ascii, wide, hex, fast, nocase;
     uint8_t flags;                   /* YPF_FULLWORD, YPF_GREEDY */
     uint8_t frag;                    /* index of the fragment being compiled */
+    bool chained;                    /* cut into fragments (see CHAIN_THRESHOLD) */
 };
 
 static size_t item_index(const struct frag *f, uint32_t x)
@@ -746,10 +747,133 @@ static int form_programs(struct rx_string *s, const struct frag *f, uint32_t x, 
     return rc;
 }
 
-static int add_physical(struct rx_string *s, const struct ypattern *tmpl, const uint8_t *bytes, size_t n,
-                        bool wide, uint32_t back)
+/* ---- a rarer literal than YARA's atom -------------------------------------------
+ * YARA's atoms are at most 4 bytes; common ones (`48 89 44 24`: x86 code)
+ * hit millions of times in ordinary binaries, and Vectorscan's literal pass
+ * slows down with short literals. Every match verified from an atom covers
+ * the items of the string's top level around it; where those items have a
+ * fixed length, a run of exact bytes among them sits at a fixed distance from
+ * the atom in every match. Vectorscan looks for the best such run instead,
+ * and the hit is moved back to the atom (back, end_adj): the same split
+ * points are verified as from YARA's atom, in the same order per pattern.
+ * Only for plain byte strings (not nocase, no wide form, not greedy, not
+ * chained), where the order of hits across patterns cannot change a match. */
+
+#define RELOCATE_REACH 64 /* bytes looked at on either side of the atom */
+#define RELOCATE_MAX 32   /* longest literal */
+#define RELOCATE_MIN 5    /* shorter runs are no better than YARA's atom */
+
+struct relocation {
+    uint8_t bytes[RELOCATE_MAX];
+    size_t len;
+    int32_t off;          /* from the atom's first node to the literal */
+};
+
+/* The fixed length of a top-level item (false: variable), and its byte when
+ * it is one exact byte (-1 otherwise). */
+static bool fixed_item(const struct yara_regex_node *nodes, uint32_t idx, size_t *len, int *byte)
 {
-    uint8_t w[2 * YARA_ATOM_LEN];
+    const struct yara_regex_node *n = &nodes[idx];
+    *byte = -1;
+    if (n->kind == YARA_REGEX_CLASS) {
+        int last;
+        *len = 1;
+        if (set_count(n->set, &last) == 1)
+            *byte = last;
+        return true;
+    }
+    if (n->kind == YARA_REGEX_REPEAT && n->min == n->max && n->min <= RELOCATE_REACH &&
+        nodes[n->first_child].kind == YARA_REGEX_CLASS) {
+        *len = n->min;
+        return true;
+    }
+    return false;
+}
+
+/* Best run of exact bytes in w[0..n) (-1: not exact): offset and length, the
+ * best-scoring RELOCATE_MAX window of a longer run. */
+static bool best_run(const int *w, size_t n, size_t *off, size_t *len, int *score)
+{
+    uint8_t run[2 * RELOCATE_REACH + YARA_ATOM_LEN];
+    bool found = false;
+    *score = -1;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && w[j] >= 0) {
+            run[j - i] = (uint8_t)w[j];
+            j++;
+        }
+        if (j - i >= RELOCATE_MIN) {
+            size_t wl = j - i > RELOCATE_MAX ? RELOCATE_MAX : j - i, best = 0;
+            int bs = -1;
+            for (size_t k = 0; k + wl <= j - i; k++) {
+                int sc = window_score(run + k, wl) - (run[k] == 0 ? 2 : 0);
+                if (sc > bs) {
+                    bs = sc;
+                    best = k;
+                }
+            }
+            if (bs > *score) {
+                *score = bs;
+                *off = i + best;
+                *len = wl;
+                found = true;
+            }
+        }
+        i = j + 1;
+    }
+    return found;
+}
+
+static bool relocate_literal(const struct rx_string *s, const struct frag *f, const struct yara_regex_atom *a,
+                             int atom_score, struct relocation *out)
+{
+    if (s->wide || !s->ascii || s->nocase || (s->flags & YPF_GREEDY) || s->chained ||
+        f->parent[a->node] != YARA_REGEX_NONE)
+        return false;
+    size_t k = item_index(f, a->node);
+    if (k >= f->nitems)
+        return false;
+    /* w[RELOCATE_REACH + d]: the byte d bytes after the atom's start */
+    int w[2 * RELOCATE_REACH + YARA_ATOM_LEN];
+    size_t span = sizeof w / sizeof w[0], lo = RELOCATE_REACH, hi = RELOCATE_REACH;
+    for (size_t i = k; i < f->nitems && hi < span; i++) {
+        size_t len;
+        int byte;
+        if (!fixed_item(f->nodes, f->items[i], &len, &byte))
+            break;
+        for (size_t b = 0; b < len && hi < span; b++)
+            w[hi++] = b == 0 ? byte : -1;
+    }
+    for (size_t i = k; i-- > 0 && lo > 0;) {
+        size_t len;
+        int byte;
+        if (!fixed_item(f->nodes, f->items[i], &len, &byte))
+            break;
+        for (size_t b = 0; b < len && lo > 0; b++)
+            w[--lo] = b + 1 == len ? byte : -1;
+    }
+    if (hi - RELOCATE_REACH < a->len)
+        return false; /* the atom is not all fixed items: leave it */
+    size_t off = 0, len = 0;
+    int score;
+    if (!best_run(w + lo, hi - lo, &off, &len, &score) || score <= atom_score)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        out->bytes[i] = (uint8_t)w[lo + off + i];
+    out->len = len;
+    out->off = (int32_t)(lo + off) - RELOCATE_REACH;
+    return true;
+}
+
+/* One literal for Vectorscan: `back` bytes after the split point (negative:
+ * before it); YARA's atom ends `end_adj` bytes after the literal. */
+static int add_physical(struct rx_string *s, const struct ypattern *tmpl, const uint8_t *bytes, size_t n,
+                        bool wide, int32_t back, int32_t end_adj)
+{
+    uint8_t w[2 * RELOCATE_MAX];
+    if (n > RELOCATE_MAX)
+        n = RELOCATE_MAX;
     for (size_t i = 0; i < n; i++) {
         w[wide ? 2 * i : i] = bytes[i];
         if (wide)
@@ -758,6 +882,7 @@ static int add_physical(struct rx_string *s, const struct ypattern *tmpl, const 
     struct ypattern p = *tmpl;
     p.atom_len = (uint32_t)(wide ? 2 * n : n);
     p.back = wide ? 2 * back : back;
+    p.end_adj = wide ? 2 * end_adj : end_adj;
     int rc = add_bytes(s->r, w, p.atom_len, &p.atom);
     return rc == ASSAY_OK ? push_pattern(s->r, &p) : rc;
 }
@@ -767,8 +892,8 @@ static int add_physical(struct rx_string *s, const struct ypattern *tmpl, const 
  * 16 values of its first byte, a nibble. Wide: YARA's wide atom, the first
  * two bytes of the atom each followed by 00. Finding more places than YARA
  * is harmless: a match there needs the whole atom. */
-static int add_atom_patterns(struct rx_string *s, const struct ypattern *tmpl, const struct yara_regex_atom *a,
-                             bool wide)
+static int add_atom_patterns(struct rx_string *s, const struct frag *f, const struct ypattern *tmpl,
+                             const struct yara_regex_atom *a, bool wide)
 {
     size_t len = wide && a->len > 2 ? 2 : a->len, best_off = 0, best_len = 0, run = 0;
     for (size_t i = 0; i < len; i++) {
@@ -778,12 +903,16 @@ static int add_atom_patterns(struct rx_string *s, const struct ypattern *tmpl, c
             best_off = i + 1 - run;
         }
     }
+    struct relocation rl;
+    if (!wide && relocate_literal(s, f, a, best_len ? window_score(a->bytes + best_off, best_len) : 0, &rl))
+        return add_physical(s, tmpl, rl.bytes, rl.len, false, rl.off,
+                            (int32_t)(best_len ? best_off + best_len : 1) - (rl.off + (int32_t)rl.len));
     if (best_len > 0)
-        return add_physical(s, tmpl, a->bytes + best_off, best_len, wide, (uint32_t)best_off);
+        return add_physical(s, tmpl, a->bytes + best_off, best_len, wide, (int32_t)best_off, 0);
     int rc = ASSAY_OK;
     for (unsigned v = 0; v < 16 && rc == ASSAY_OK; v++) {
         uint8_t b = (uint8_t)(a->bytes[0] | (a->mask[0] == 0xF0 ? v : v << 4));
-        rc = add_physical(s, tmpl, &b, 1, wide, 0);
+        rc = add_physical(s, tmpl, &b, 1, wide, 0, 0);
     }
     return rc;
 }
@@ -875,9 +1004,9 @@ static int atom_patterns(struct rx_string *s, const struct frag *f, const struct
         if (form ? s->wide : s->ascii)
             rc = form_programs(s, f, a->node, form == 1, &p.fwd[form], &p.pre[form]);
     if (rc == ASSAY_OK && s->ascii)
-        rc = add_atom_patterns(s, &p, a, false);
+        rc = add_atom_patterns(s, f, &p, a, false);
     if (rc == ASSAY_OK && s->wide)
-        rc = add_atom_patterns(s, &p, a, true);
+        rc = add_atom_patterns(s, f, &p, a, true);
     return rc;
 }
 
@@ -1046,6 +1175,8 @@ static int compile_regex_fragments(struct rx_string *s, struct yara_regex *ascii
     size_t start = 0;
     struct ystring *st = &s->r->strings.v[s->string];
     st->chain_first = (uint32_t)s->r->chain_gaps.n;
+    for (size_t i = 0; rc == ASSAY_OK && i < items.n && !s->chained; i++)
+        s->chained = chain_point(nodes, items.v, items.n, i);
     for (size_t i = 0; rc == ASSAY_OK && i <= items.n; i++) {
         if (i < items.n && !chain_point(nodes, items.v, items.n, i))
             continue;
@@ -1086,6 +1217,14 @@ static int merge_jumps(const struct yara_hex_seq *in, struct yara_hex_seq *out)
     return ASSAY_OK;
 }
 
+/* Is token i of a hex string a jump YARA cuts the string at? */
+static bool hex_chain_point(const struct yara_hex_seq *seq, size_t i)
+{
+    const struct yara_hex_token *t = &seq->tokens[i];
+    return i > 0 && i + 1 < seq->count && t->kind == YARA_HEX_JUMP &&
+           (t->jump_min > CHAIN_THRESHOLD || t->jump_max > CHAIN_THRESHOLD || t->jump_max < 0);
+}
+
 /* A hex string: YARA cuts it at its long jumps before anything else; each
  * fragment is compiled as a hex string of its own. */
 static int compile_hex_fragments(struct rx_string *s, struct yara_diag *diag)
@@ -1099,10 +1238,11 @@ static int compile_hex_fragments(struct rx_string *s, struct yara_diag *diag)
     note_quality(s->r, s->string, hex_quality(&s->ys->hex));
     size_t start = 0;
     int rc = ASSAY_OK;
+    for (size_t i = 0; i < seq->count && !s->chained; i++)
+        s->chained = hex_chain_point(seq, i);
     for (size_t i = 0; rc == ASSAY_OK && i <= seq->count; i++) {
         const struct yara_hex_token *t = i < seq->count ? &seq->tokens[i] : NULL;
-        if (t && !(i > 0 && i + 1 < seq->count && t->kind == YARA_HEX_JUMP &&
-                   (t->jump_min > CHAIN_THRESHOLD || t->jump_max > CHAIN_THRESHOLD || t->jump_max < 0)))
+        if (t && !hex_chain_point(seq, i))
             continue;
         struct util_buf text = {0};
         struct yara_regex *re = NULL;

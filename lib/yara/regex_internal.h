@@ -32,6 +32,12 @@ struct yara_regex {
     UTIL_VEC(struct yara_regex_node) nodes;
     UTIL_VEC(struct re_inst) prog;
     UTIL_VEC(struct re_set) sets;
+    /* Derived by yara_regex_prepare_: the program starts with `prefix`
+     * consuming instructions in a row (every match reads its first `prefix`
+     * bytes through them, a cheap test before the VM); `linear`: it is only
+     * consuming instructions then MATCH, so it has exactly one match length. */
+    uint32_t prefix;
+    bool linear;
 };
 
 static inline bool re_set_has(const uint8_t *set, uint8_t c)

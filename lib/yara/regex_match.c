@@ -173,7 +173,11 @@ int yara_regex_compile_program_(struct yara_regex *re, size_t *column)
 
 int yara_regex_prepare_(struct yara_regex *re)
 {
-    (void)re;
+    uint32_t k = 0;
+    while (k < re->prog.n && re->prog.v[k].op == RE_OP_SET)
+        k++;
+    re->prefix = k;
+    re->linear = k + 1 == re->prog.n && re->prog.v[k].op == RE_OP_MATCH;
     return 0;
 }
 
@@ -442,10 +446,57 @@ static void vm_to_scratch(struct yara_regex_scratch *s, const struct vm *vm)
     }
 }
 
+/* The bytes from `start` (read backwards when `reverse`) go through the
+ * program's first `re->prefix` instructions: false when some byte is outside
+ * its set or the data ends first. Every match must pass this test. */
+static bool prefix_matches(const struct yara_regex *re, const uint8_t *data, size_t len, size_t start, bool reverse)
+{
+    uint32_t k = re->prefix;
+    if (k > YARA_REGEX_SCAN_LIMIT)
+        k = YARA_REGEX_SCAN_LIMIT;
+    if (len - start < k)
+        return false;
+    const struct re_inst *prog = re->prog.v;
+    const struct re_set *sets = re->sets.v;
+    if (reverse) {
+        const uint8_t *p = data + (len - 1 - start);
+        for (uint32_t i = 0; i < k; i++)
+            if (!re_set_has(sets[prog[i].x].bits, *(p - i)))
+                return false;
+    } else {
+        const uint8_t *p = data + start;
+        for (uint32_t i = 0; i < k; i++)
+            if (!re_set_has(sets[prog[i].x].bits, p[i]))
+                return false;
+    }
+    return true;
+}
+
+/* A linear program (only consuming instructions) matches exactly its
+ * length when its prefix test passes, and no match can exceed the scan limit. */
+static bool linear_match(const struct yara_regex *re, const uint8_t *data, size_t len, size_t start, bool reverse,
+                         size_t *match_len)
+{
+    if (re->prefix > YARA_REGEX_SCAN_LIMIT || !prefix_matches(re, data, len, start, reverse))
+        return false;
+    *match_len = re->prefix;
+    return true;
+}
+
 static bool match_with(struct yara_regex_scratch *s, const struct yara_regex *re, const uint8_t *data, size_t len,
                        size_t start, bool reverse, size_t *match_len, bool *oom)
 {
     if (!re || start > len)
+        return false;
+    if (re->linear) {
+        size_t ml;
+        if (!linear_match(re, data, len, start, reverse, &ml))
+            return false;
+        if (match_len)
+            *match_len = ml;
+        return true;
+    }
+    if (!prefix_matches(re, data, len, start, reverse))
         return false;
     struct vm vm;
     if (!vm_from_scratch(s, re, data, len, reverse, &vm)) {
@@ -495,6 +546,15 @@ size_t yara_regex_match_back_all(struct yara_regex_scratch *s, const struct yara
                                  size_t len, size_t end, size_t *lens, size_t max, bool *oom)
 {
     if (!re || end > len)
+        return 0;
+    if (re->linear) {
+        size_t ml;
+        if (max == 0 || !linear_match(re, data, len, len - end, true, &ml))
+            return 0;
+        lens[0] = ml;
+        return 1;
+    }
+    if (!prefix_matches(re, data, len, len - end, true))
         return 0;
     struct vm vm;
     if (!vm_from_scratch(s, re, data, len, true, &vm)) {

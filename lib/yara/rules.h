@@ -167,7 +167,11 @@ struct ypattern {
      * matched backwards from there. YARA tries the ascii form first and the
      * wide one only when the ascii fwd does not match. */
     struct yara_regex *fwd[2], *pre[2];
-    uint32_t back;     /* REGEX: the split point is this many bytes before the atom */
+    int32_t back;      /* REGEX: the split point is this many bytes before the atom
+                          (the literal Vectorscan looks for; negative: after it) */
+    int32_t end_adj;   /* REGEX: where YARA's atom ends (the hit order) relative to
+                          the end of that literal: 0 unless the literal was moved
+                          to a rarer run of the string (compile_strings.c) */
     uint8_t frag;      /* the fragment of a chained string (0: head, or not chained) */
     struct yara_regex *re;     /* SCAN_ALL: the whole expression of this form (prefilter) */
     bool prefiltered;  /* SCAN_ALL: Vectorscan tells which objects may match (set by the engine) */

@@ -420,10 +420,12 @@ static void verify_at(struct yscan *y, const struct ypattern *p, uint64_t at, bo
             verify_form(y, p, form, at, allow_empty);
 }
 
-static void confirm_regex(struct yscan *y, const struct ypattern *p, uint64_t atom_start)
+/* `lit_start`: where the pattern's Vectorscan literal starts in the data. */
+static void confirm_regex(struct yscan *y, const struct ypattern *p, uint64_t lit_start)
 {
-    if (atom_start >= p->back)
-        verify_at(y, p, atom_start - p->back, false);
+    int64_t at = (int64_t)lit_start - p->back;
+    if (at >= 0 && (uint64_t)at <= y->len)
+        verify_at(y, p, (uint64_t)at, false);
 }
 
 static bool chained(const struct yscan *y, const struct ypattern *p)
@@ -439,23 +441,31 @@ static bool skip_pattern(struct yscan *y, const struct ypattern *p, uint64_t end
            (y->rule_state[y->r->strings.v[p->string].rule] == YRS_FALSE && !y->all_strings); /* guard failed */
 }
 
+/* `end`: where YARA's atom ends (the literal's end + end_adj). */
 static void confirm_hit(struct yscan *y, const struct ypattern *p, uint64_t end)
 {
-    if (skip_pattern(y, p, end) || end < p->atom_len)
+    uint64_t lit_end = end - (uint64_t)(int64_t)p->end_adj;
+    if (skip_pattern(y, p, end) || lit_end < p->atom_len)
         return;
-    uint64_t atom_start = end - p->atom_len, t0 = y->cost_ns ? now_ns() : 0;
+    uint64_t lit_start = lit_end - p->atom_len, t0 = y->cost_ns ? now_ns() : 0;
     y->cur_end = end;
     if (p->kind == YP_LITERAL)
-        confirm_literal(y, p, atom_start);
+        confirm_literal(y, p, lit_start);
     else
-        confirm_regex(y, p, atom_start);
+        confirm_regex(y, p, lit_start);
     if (y->cost_ns)
         y->cost_ns[y->r->strings.v[p->string].rule] += now_ns() - t0;
 }
 
-int yscan_hit(struct yscan *y, uint32_t pi, uint64_t end)
+int yscan_hit(struct yscan *y, uint32_t pi, uint64_t lit_end)
 {
     const struct ypattern *p = &y->r->patterns.v[pi];
+    /* Hits are ordered (chains, fast mode) by where YARA's atom ends. One
+     * that would end outside the data cannot be part of a match. */
+    int64_t e = (int64_t)lit_end + p->end_adj;
+    if (e < 0 || (uint64_t)e > y->len)
+        return 0;
+    uint64_t end = (uint64_t)e;
     if (chained(y, p)) {
         struct ychain_event e = {end, pi, p->atom_len};
         if (util_vec_push(&y->chain_events, e) != 0)

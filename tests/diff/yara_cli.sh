@@ -76,5 +76,27 @@ PY
 compare "split strings" -w -s "$S" "$P"
 compare "split fast" -w -s -f "$S" "$P"
 compare "split threads" -w -s -r -p 2 "$S" "$P"
+
+# Strings found through a longer run than YARA's atom (tests/diff/yara/relocate.yar).
+L=$WORK/relocate
+mkdir -p "$L"
+python3 - "$L" <<'PY'
+import sys
+h = bytes.fromhex
+d = b"\x8b\x4c\x24\x00mnopq" + b"." * 5                     # at 0
+d += h("4889442401") + b"1234567" + h("4889442401") + b"123456"  # one whole, one cut
+d += h("48897424aabb") + b"ABCDEF" + h("48894424") + b"zzABCDEF"  # masked nibble
+d += b"abcdefg." + h("4883ec") + b"abcdefg" + h("4883ed")          # before: one, one miss
+d += b"qrstuv..." + h("488d0500") + b"qrstuv" + h("488d05")       # last cut short
+for _ in range(3):
+    d += b"PQRSTU.." + h("8b4c24")
+d += h("4883ec") + b"!lmnopq" + b"uvwxyz!" + h("8b4c24") + b"7"
+d += h("4883ec") + b"..abcdef" + b"abcdef..." + h("4883ec")
+d += b" Z[\\]^_ " + h("8d7424")                                   # run, then atom cut by the end
+d += b"Z[\\]^_!" + h("8d7424")
+open(sys.argv[1] + "/relocate.bin", "wb").write(d)
+PY
+compare "relocated literals" -w -s "$RULES/relocate.yar" "$L"
+compare "relocated literals fast" -w -s -f "$RULES/relocate.yar" "$L"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
