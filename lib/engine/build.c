@@ -288,8 +288,98 @@ static int cmp_yara_atoms(const void *pa, const void *pb, void *ctx)
     return *(const uint32_t *)pa < *(const uint32_t *)pb ? -1 : 1;
 }
 
-static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct pattern_list *nul_atoms,
-                          struct util_buf *rx)
+/* ---- header classes (engine.h) --------------------------------------------- */
+
+static bool guard_has(const struct yguard *g, const struct engine_guard_class *c)
+{
+    for (uint8_t h = 0; h < g->nheader; h++)
+        if (g->header[h].op == YN_EQ && g->header[h].reader == c->reader && g->header[h].offset == c->offset &&
+            g->header[h].value == c->value)
+            return true;
+    return false;
+}
+
+static const struct yguard *pattern_guard(const struct yrules *y, uint32_t p)
+{
+    return &y->rules.v[y->strings.v[y->patterns.v[p].string].rule].guard;
+}
+
+struct class_count {
+    struct engine_guard_class c;
+    size_t n;
+};
+
+/* The header checks (`==` at a constant offset) required by the rules of
+ * most patterns: the ENGINE_GUARD_CLASSES most common ones with at least
+ * ENGINE_GUARD_CLASS_MIN patterns become classes. */
+static int choose_guard_classes(struct engine *e)
+{
+    const struct yrules *y = &e->yara;
+    UTIL_VEC(struct class_count) counts = {0};
+    for (uint32_t p = 0; p < y->patterns.n; p++) {
+        const struct yguard *g = pattern_guard(y, p);
+        for (uint8_t h = 0; h < g->nheader && y->patterns.v[p].atom_len; h++) {
+            if (g->header[h].op != YN_EQ)
+                continue;
+            struct engine_guard_class c = {g->header[h].reader, g->header[h].offset, g->header[h].value};
+            size_t k = 0;
+            while (k < counts.n && memcmp(&counts.v[k].c, &c, sizeof c) != 0)
+                k++;
+            if (k == counts.n && util_vec_push(&counts, ((struct class_count){c, 0})) != 0) {
+                util_vec_free(&counts);
+                return util_error(ASSAY_ENOMEM, "out of memory");
+            }
+            counts.v[k].n++;
+        }
+    }
+    e->nclasses = 0;
+    while (e->nclasses < ENGINE_GUARD_CLASSES) {
+        size_t best = counts.n;
+        for (size_t k = 0; k < counts.n; k++)
+            if (counts.v[k].n >= ENGINE_GUARD_CLASS_MIN && (best == counts.n || counts.v[k].n > counts.v[best].n))
+                best = k;
+        if (best == counts.n)
+            break;
+        e->classes[e->nclasses++] = counts.v[best].c;
+        counts.v[best].n = 0;
+    }
+    util_vec_free(&counts);
+    return ASSAY_OK;
+}
+
+/* The class whose database gets the literal shared by the patterns chained
+ * from `head`: one every pattern's rule requires, else none (nclasses). */
+static uint32_t literal_class(const struct engine *e, uint32_t head)
+{
+    const struct yrules *y = &e->yara;
+    for (uint32_t c = 0; c < e->nclasses; c++) {
+        bool all = true;
+        for (uint32_t p = head; p != YRULES_NONE && all; p = e->yara_atom_next.v[p])
+            all = guard_has(pattern_guard(y, p), &e->classes[c]);
+        if (all)
+            return c;
+    }
+    return e->nclasses;
+}
+
+static int add_literal(struct pattern_list *l, const uint8_t *a, uint32_t alen, unsigned flags, unsigned id)
+{
+    size_t off = l->text.len;
+    if (util_buf_append(&l->text, a, alen) != 0 || util_vec_push(&l->text_offsets, off) != 0 ||
+        util_vec_push(&l->lens, (size_t)alen) != 0 || util_vec_push(&l->flags, flags) != 0 ||
+        util_vec_push(&l->ids, id) != 0)
+        return -1;
+    return 0;
+}
+
+struct u32_list {                     /* a UTIL_VEC(uint32_t) with a name */
+    uint32_t *v;
+    size_t n, cap;
+};
+
+/* Chain the patterns sharing a prefilter literal (yara_atom_next) and list
+ * the head of each chain. */
+static int chain_yara_atoms(struct engine *e, struct u32_list *heads)
 {
     const struct yrules *y = &e->yara;
     /* Patterns with the same prefilter literal share one Vectorscan pattern;
@@ -307,7 +397,8 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
     }
     if (order.n > 1)
         qsort_r(order.v, order.n, sizeof order.v[0], cmp_yara_atoms, (void *)y);
-    for (size_t k = 0; k < order.n; k++) {
+    int rc = ASSAY_OK;
+    for (size_t k = 0; k < order.n && rc == ASSAY_OK; k++) {
         uint32_t i = order.v[k];
         const struct ypattern *p = &y->patterns.v[i];
         if (k > 0) {
@@ -323,35 +414,48 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
                 continue;
             }
         }
+        if (util_vec_push(heads, i) != 0)
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    util_vec_free(&order);
+    return rc;
+}
+
+/* Every YARA pattern with an atom joins the literal databases, with pattern
+ * ids after the ClamAV bodies: the main one, or the one of a header class. */
+static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct pattern_list *nul_atoms,
+                          struct pattern_list *class_atoms, struct util_buf *rx)
+{
+    const struct yrules *y = &e->yara;
+    struct u32_list heads = {0};
+    int rc = choose_guard_classes(e);
+    if (rc == ASSAY_OK)
+        rc = chain_yara_atoms(e, &heads);
+    for (size_t k = 0; k < heads.n && rc == ASSAY_OK; k++) {
+        uint32_t i = heads.v[k];
+        const struct ypattern *p = &y->patterns.v[i];
         uint32_t alen;
         const uint8_t *a = yara_prefilter_literal(y, p, &alen);
         unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
         unsigned id = e->yara_base + i;
-        int rc;
         if (a[0] == 0) {
             rx->len = 0;
             rc = 0;
-            for (uint32_t k = 0; k < alen && rc == 0; k++)
-                rc = util_buf_printf(rx, "\\x%02x", a[k]);
+            for (uint32_t q = 0; q < alen && rc == 0; q++)
+                rc = util_buf_printf(rx, "\\x%02x", a[q]);
             if (rc == 0)
                 rc = util_buf_append_byte(rx, 0);
             if (rc == 0)
                 rc = add_regex(nul_atoms, id, (const char *)rx->data, flags);
         } else {
-            size_t off = atoms->text.len;
-            rc = util_buf_append(&atoms->text, a, alen);
-            if (rc == 0 && (util_vec_push(&atoms->text_offsets, off) != 0 ||
-                            util_vec_push(&atoms->lens, (size_t)alen) != 0 ||
-                            util_vec_push(&atoms->flags, flags) != 0 || util_vec_push(&atoms->ids, id) != 0))
-                rc = -1;
+            uint32_t c = literal_class(e, i);
+            rc = add_literal(c < e->nclasses ? &class_atoms[c] : atoms, a, alen, flags, id);
         }
-        if (rc != 0) {
-            util_vec_free(&order);
-            return util_error(ASSAY_ENOMEM, "out of memory");
-        }
+        if (rc != 0)
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
     }
-    util_vec_free(&order);
-    return ASSAY_OK;
+    util_vec_free(&heads);
+    return rc;
 }
 
 /* A YARA regex without any literal would be tried at every offset of every
@@ -386,7 +490,7 @@ static int add_yara_prefilters(struct engine *e, struct pattern_list *regexes, s
 static int build_body_databases(struct engine *e)
 {
     struct sigdb *db = &e->sig;
-    struct pattern_list atoms = {0}, nul_atoms = {0}, regexes = {0};
+    struct pattern_list atoms = {0}, nul_atoms = {0}, regexes = {0}, class_atoms[ENGINE_GUARD_CLASSES] = {0};
     struct util_buf rx = {0};
     int rc = ASSAY_OK;
     for (uint32_t i = 0; i < db->bodies.n && rc == ASSAY_OK; i++) {
@@ -410,17 +514,26 @@ static int build_body_databases(struct engine *e)
     }
     e->yara_base = (uint32_t)db->bodies.n;
     if (rc == ASSAY_OK)
-        rc = add_yara_atoms(e, &atoms, &nul_atoms, &rx);
+        rc = add_yara_atoms(e, &atoms, &nul_atoms, class_atoms, &rx);
     if (rc == ASSAY_OK)
         rc = add_yara_prefilters(e, &regexes, &rx);
     util_buf_free(&rx);
     if (rc == ASSAY_OK && (resolve(&atoms) != 0 || resolve(&nul_atoms) != 0 || resolve(&regexes) != 0))
         rc = util_error(ASSAY_ENOMEM, "out of memory");
+    for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
+        if (resolve(&class_atoms[c]) != 0)
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
     hs_compile_error_t *err = NULL;
     if (rc == ASSAY_OK && atoms.exprs.n > 0 &&
         hs_compile_lit_multi(atoms.exprs.v, atoms.flags.v, atoms.ids.v, atoms.lens.v, (unsigned)atoms.exprs.n,
                              HS_MODE_BLOCK, NULL, &e->atoms, &err) != HS_SUCCESS)
         rc = hs_failure("body signatures", err, db, atoms.ids.v);
+    for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
+        if (class_atoms[c].exprs.n > 0 &&
+            hs_compile_lit_multi(class_atoms[c].exprs.v, class_atoms[c].flags.v, class_atoms[c].ids.v,
+                                 class_atoms[c].lens.v, (unsigned)class_atoms[c].exprs.n, HS_MODE_BLOCK, NULL,
+                                 &e->class_atoms[c], &err) != HS_SUCCESS)
+            rc = hs_failure("YARA strings", err, db, class_atoms[c].ids.v);
     if (rc == ASSAY_OK && nul_atoms.exprs.n > 0 &&
         hs_compile_multi(nul_atoms.exprs.v, nul_atoms.flags.v, nul_atoms.ids.v, (unsigned)nul_atoms.exprs.n,
                          HS_MODE_BLOCK, NULL, &e->atoms_nul, &err) != HS_SUCCESS)
@@ -431,6 +544,8 @@ static int build_body_databases(struct engine *e)
         rc = hs_failure("body signatures without a literal", err, db, regexes.ids.v);
     pattern_list_free(&atoms);
     pattern_list_free(&nul_atoms);
+    for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
+        pattern_list_free(&class_atoms[c]);
     pattern_list_free(&regexes);
     return rc;
 }
@@ -549,6 +664,8 @@ void engine_free(struct engine *e)
 {
     hs_free_database(e->atoms);
     hs_free_database(e->atoms_nul);
+    for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
+        hs_free_database(e->class_atoms[c]);
     hs_free_database(e->fallback);
     hs_free_database(e->filenames);
     hs_free_database(e->filename_fps);

@@ -36,6 +36,17 @@ struct engine_fence {
     uint64_t scope;
 };
 
+/* A header check many YARA rules require (`uint16(0) == 0x5A4D`): the
+ * literals of those rules' strings go into a database of their own, scanned
+ * only over objects where the check holds (build.c, match.c). */
+#define ENGINE_GUARD_CLASSES 4
+#define ENGINE_GUARD_CLASS_MIN 64 /* fewer patterns are not worth a database */
+struct engine_guard_class {
+    uint32_t reader;               /* enum yreader */
+    uint32_t offset;
+    int64_t value;
+};
+
 struct engine {
     struct sigdb sig;
     struct yrules yara;            /* YARA rules; their patterns share the atom databases */
@@ -44,6 +55,9 @@ struct engine {
                                           literal (YRULES_NONE ends the chain) */
     hs_database_t *atoms;
     hs_database_t *atoms_nul;      /* atoms starting with 00, as escaped regexes */
+    uint32_t nclasses;             /* header checks with literal databases of their own */
+    struct engine_guard_class classes[ENGINE_GUARD_CLASSES];
+    hs_database_t *class_atoms[ENGINE_GUARD_CLASSES];
     hs_database_t *fallback;
     hs_database_t *filenames;
     hs_database_t *filename_fps;
@@ -60,6 +74,7 @@ struct engine {
 /* Per-thread working memory. */
 struct engine_scratch {
     hs_scratch_t *atoms, *atoms_nul, *fallback, *filenames, *filename_fps;
+    hs_scratch_t *class_atoms[ENGINE_GUARD_CLASSES];
     /* Per-body state, valid when stamp[i] == generation (no clearing per object). */
     uint32_t *stamp;
     uint32_t *logical_stamp;       /* logical signatures evaluated in the current object */

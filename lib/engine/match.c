@@ -666,6 +666,23 @@ static void new_generation(const struct engine *e, struct engine_scratch *s)
     s->touched.n = 0;
 }
 
+/* The literals of YARA rules that need a header check (engine.h): searched
+ * only where it holds, or everywhere when the strings of rules that do not
+ * match are wanted too (yara -n -s). */
+static int guard_class_pass(struct object *o)
+{
+    const struct engine *e = o->e;
+    struct engine_scratch *s = o->s;
+    int rc = ASSAY_OK;
+    for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++) {
+        const struct engine_guard_class *g = &e->classes[c];
+        struct yval v = yeval_read(s->yara, g->reader, g->offset);
+        if (e->class_atoms[c] && (s->yara->all_strings || (v.type == YV_INT && v.i == g->value)))
+            rc = scan_chunks(o, e->class_atoms[c], s->class_atoms[c], on_atom);
+    }
+    return rc;
+}
+
 /* Every body and logical signature over o->data (one view of the object). */
 static int body_pass(struct object *o)
 {
@@ -677,6 +694,8 @@ static int body_pass(struct object *o)
         rc = scan_chunks(o, e->atoms, s->atoms, on_atom);
     if (rc == ASSAY_OK && e->atoms_nul && o->len > 0)
         rc = scan_chunks(o, e->atoms_nul, s->atoms_nul, on_atom);
+    if (rc == ASSAY_OK && e->nclasses && s->yara && o->view == VIEW_RAW && o->len > 0)
+        rc = guard_class_pass(o);
     if (rc == ASSAY_OK && e->fallback)
         rc = scan_chunks(o, e->fallback, s->fallback, on_fallback);
     if (rc == ASSAY_OK && e->direct.n)
@@ -717,8 +736,12 @@ int engine_scan_object(const struct engine *e, struct engine_scratch *s, const c
     struct object o = {.e = e, .s = s, .r = r, .data = data, .len = len, .flags = flags, .view = VIEW_RAW};
     engine_result_reset(r);
     fmt_identify(data, len, &o.fmt);
-    if (s->yara)
+    if (s->yara) {
+        /* Non-matching rules are reported with their string matches (yara
+         * -n -s), so confirm the strings of rules whose guard failed too. */
+        s->yara->all_strings = s->yara_nonmatching;
         yscan_begin(s->yara, data, len, s->yara_max_matches, s->yara_fast, o.fmt.has_ep, o.fmt.ep_offset);
+    }
     int rc = body_pass(&o);
     if (rc == ASSAY_OK && s->yara)
         rc = emit_yara_hits(&o);
