@@ -262,6 +262,10 @@ static const uint8_t *yara_prefilter_literal(const struct yrules *y, const struc
 {
     const uint8_t *a = yrules_bytes(y, p->atom);
     uint32_t alen = p->atom_len, skip = 0;
+    if (p->flags & YPF_MASKED) { /* values and masks, compared whole */
+        *len = 2 * alen;
+        return a;
+    }
     while (skip < alen && a[skip] == 0)
         skip++;
     if (skip > 0 && alen - skip >= 2) {
@@ -280,12 +284,38 @@ static int cmp_yara_atoms(const void *pa, const void *pb, void *ctx)
     const uint8_t *la = yara_prefilter_literal(y, a, &na), *lb = yara_prefilter_literal(y, b, &nb);
     if (na != nb)
         return na < nb ? -1 : 1;
+    if ((a->flags & YPF_MASKED) != (b->flags & YPF_MASKED))
+        return (a->flags & YPF_MASKED) ? 1 : -1;
     if (a->atom_nocase != b->atom_nocase)
         return a->atom_nocase < b->atom_nocase ? -1 : 1;
     int c = memcmp(la, lb, na);
     if (c)
         return c;
     return *(const uint32_t *)pa < *(const uint32_t *)pb ? -1 : 1;
+}
+
+/* A masked window (values, then masks) as a fixed-width regex. */
+static int masked_regex(const uint8_t *a, uint32_t n, struct util_buf *rx)
+{
+    const uint8_t *value = a, *mask = a + n;
+    int rc = 0;
+    rx->len = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        if (mask[i] == 0xFF) {
+            rc = util_buf_printf(rx, "\\x%02x", value[i]);
+        } else if (mask[i] == 0) {
+            rc = util_buf_printf(rx, ".");
+        } else if (mask[i] == 0xF0) {
+            rc = util_buf_printf(rx, "[\\x%02x-\\x%02x]", value[i] & 0xF0, (value[i] & 0xF0) | 0x0F);
+        } else {
+            rc = util_buf_printf(rx, "[");
+            for (unsigned h = 0; h < 16 && rc == 0; h++)
+                rc = util_buf_printf(rx, "\\x%02x", (h << 4) | (value[i] & 0x0F));
+            if (rc == 0)
+                rc = util_buf_printf(rx, "]");
+        }
+    }
+    return rc == 0 ? util_buf_append_byte(rx, 0) : rc;
 }
 
 /* ---- header classes (engine.h) --------------------------------------------- */
@@ -405,7 +435,8 @@ static int chain_yara_atoms(struct engine *e, struct u32_list *heads)
             const struct ypattern *q = &y->patterns.v[order.v[k - 1]];
             uint32_t nq, np;
             const uint8_t *lq = yara_prefilter_literal(y, q, &nq), *lp = yara_prefilter_literal(y, p, &np);
-            if (nq == np && q->atom_nocase == p->atom_nocase && memcmp(lq, lp, np) == 0) {
+            if (nq == np && q->atom_nocase == p->atom_nocase &&
+                (q->flags & YPF_MASKED) == (p->flags & YPF_MASKED) && memcmp(lq, lp, np) == 0) {
                 /* same literal: chain after the group's head */
                 uint32_t head = order.v[k - 1];
                 while (e->yara_atom_next.v[head] != YRULES_NONE)
@@ -438,7 +469,11 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
         const uint8_t *a = yara_prefilter_literal(y, p, &alen);
         unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
         unsigned id = e->yara_base + i;
-        if (a[0] == 0) {
+        if (p->flags & YPF_MASKED) {
+            rc = masked_regex(a, p->atom_len, rx);
+            if (rc == 0)
+                rc = add_regex(nul_atoms, id, (const char *)rx->data, HS_FLAG_DOTALL);
+        } else if (a[0] == 0) {
             rx->len = 0;
             rc = 0;
             for (uint32_t q = 0; q < alen && rc == 0; q++)

@@ -752,72 +752,132 @@ static int form_programs(struct rx_string *s, const struct frag *f, uint32_t x, 
  * hit millions of times in ordinary binaries, and Vectorscan's literal pass
  * slows down with short literals. Every match verified from an atom covers
  * the items of the string's top level around it; where those items have a
- * fixed length, a run of exact bytes among them sits at a fixed distance from
- * the atom in every match. Vectorscan looks for the best such run instead,
- * and the hit is moved back to the atom (back, end_adj): the same split
- * points are verified as from YARA's atom, in the same order per pattern.
- * Only for plain byte strings (not nocase, no wide form, not greedy, not
- * chained), where the order of hits across patterns cannot change a match. */
+ * fixed length, their bytes sit at fixed distances from the atom in every
+ * match. Vectorscan looks for the best such window instead: a run of exact
+ * bytes (a literal), or, when no long run exists and YARA's atom gives a
+ * literal of three bytes or less, a window of exact, nibble and any bytes
+ * (a masked window, searched as a fixed-width regex). The hit is moved back
+ * to the atom (back, end_adj): the same split points are verified as from
+ * YARA's atom, in the same order per pattern. Only for plain byte strings
+ * (not nocase, no wide form, not greedy, not chained), where the order of
+ * hits across patterns cannot change a match. */
 
 #define RELOCATE_REACH 64 /* bytes looked at on either side of the atom */
 #define RELOCATE_MAX 32   /* longest literal */
 #define RELOCATE_MIN 5    /* shorter runs are no better than YARA's atom */
+#define MASKED_MAX 8      /* positions of a masked window */
+#define MASKED_MIN_BITS 28 /* what a masked window must pin down (3.5 bytes) */
 
 struct relocation {
-    uint8_t bytes[RELOCATE_MAX];
-    size_t len;
-    int32_t off;          /* from the atom's first node to the literal */
+    uint8_t bytes[RELOCATE_MAX];   /* literal; masked: values then masks */
+    size_t len;                    /* bytes, or positions of a masked window */
+    int32_t off;                   /* from the atom's first node to the window */
+    bool masked;
 };
 
-/* The fixed length of a top-level item (false: variable), and its byte when
- * it is one exact byte (-1 otherwise). */
-static bool fixed_item(const struct yara_regex_node *nodes, uint32_t idx, size_t *len, int *byte)
+/* The byte positions around an atom: pos[RELOCATE_REACH + d] is d bytes after
+ * the atom's start, [lo, hi) those inside fixed-length items. */
+struct fixed_span {
+    uint8_t value[2 * RELOCATE_REACH + YARA_ATOM_LEN];
+    uint8_t mask[2 * RELOCATE_REACH + YARA_ATOM_LEN];  /* 0xFF exact, 0xF0/0x0F a nibble, 0 any */
+    size_t lo, hi;
+};
+
+/* A class as (value, mask): exact, a nibble, or any byte; false otherwise. */
+static bool class_mask(const uint8_t set[32], uint8_t *value, uint8_t *mask)
 {
-    const struct yara_regex_node *n = &nodes[idx];
-    *byte = -1;
-    if (n->kind == YARA_REGEX_CLASS) {
-        int last;
-        *len = 1;
-        if (set_count(n->set, &last) == 1)
-            *byte = last;
+    int last;
+    unsigned n = set_count(set, &last);
+    if (n == 1 || n == 256) {
+        *value = n == 1 ? (uint8_t)last : 0;
+        *mask = n == 1 ? 0xFF : 0;
         return true;
     }
-    if (n->kind == YARA_REGEX_REPEAT && n->min == n->max && n->min <= RELOCATE_REACH &&
+    if (n != 16)
+        return false;
+    for (int m = 0; m < 2; m++) {
+        uint8_t keep = m ? 0x0F : 0xF0, v = (uint8_t)(last & keep);
+        bool all = true;
+        for (unsigned x = 0; x < 16 && all; x++) {
+            unsigned b = m ? (x << 4) | v : v | x;
+            all = (set[b >> 3] >> (b & 7)) & 1;
+        }
+        if (all) {
+            *value = v;
+            *mask = keep;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The length of a fixed-length top-level item and its bytes as (value,
+ * mask) into v/m (room for `room`); false: variable length or a class that
+ * is not a mask (the span stops there). */
+static bool fixed_item(const struct yara_regex_node *nodes, uint32_t idx, size_t *len, uint8_t *v, uint8_t *m,
+                       size_t room)
+{
+    const struct yara_regex_node *n = &nodes[idx];
+    if (n->kind == YARA_REGEX_CLASS) {
+        *len = 1;
+        return room > 0 && class_mask(n->set, &v[0], &m[0]);
+    }
+    if (n->kind == YARA_REGEX_REPEAT && n->min == n->max && n->min <= room &&
         nodes[n->first_child].kind == YARA_REGEX_CLASS) {
+        uint8_t cv, cm;
+        if (!class_mask(nodes[n->first_child].set, &cv, &cm))
+            return false;
         *len = n->min;
+        for (size_t i = 0; i < n->min; i++) {
+            v[i] = cv;
+            m[i] = cm;
+        }
         return true;
     }
     return false;
 }
 
-/* Best run of exact bytes in w[0..n) (-1: not exact): offset and length, the
- * best-scoring RELOCATE_MAX window of a longer run. */
-static bool best_run(const int *w, size_t n, size_t *off, size_t *len, int *score)
+static void fixed_span_around(const struct frag *f, size_t k, struct fixed_span *w)
 {
-    uint8_t run[2 * RELOCATE_REACH + YARA_ATOM_LEN];
+    size_t span = sizeof w->value;
+    w->lo = w->hi = RELOCATE_REACH;
+    for (size_t i = k; i < f->nitems; i++) {
+        size_t len;
+        if (!fixed_item(f->nodes, f->items[i], &len, w->value + w->hi, w->mask + w->hi, span - w->hi))
+            break;
+        w->hi += len;
+    }
+    for (size_t i = k; i-- > 0;) {
+        uint8_t v[RELOCATE_REACH], m[RELOCATE_REACH];
+        size_t len;
+        if (!fixed_item(f->nodes, f->items[i], &len, v, m, w->lo) || len > w->lo)
+            break;
+        w->lo -= len;
+        memcpy(w->value + w->lo, v, len);
+        memcpy(w->mask + w->lo, m, len);
+    }
+}
+
+/* Best run of exact bytes in the span: the best-scoring RELOCATE_MAX
+ * window of a run of at least RELOCATE_MIN bytes. */
+static bool best_run(const struct fixed_span *w, size_t *off, size_t *len, int *score)
+{
     bool found = false;
     *score = -1;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = w->lo; i < w->hi;) {
         size_t j = i;
-        while (j < n && w[j] >= 0) {
-            run[j - i] = (uint8_t)w[j];
+        while (j < w->hi && w->mask[j] == 0xFF)
             j++;
-        }
         if (j - i >= RELOCATE_MIN) {
-            size_t wl = j - i > RELOCATE_MAX ? RELOCATE_MAX : j - i, best = 0;
-            int bs = -1;
-            for (size_t k = 0; k + wl <= j - i; k++) {
-                int sc = window_score(run + k, wl) - (run[k] == 0 ? 2 : 0);
-                if (sc > bs) {
-                    bs = sc;
-                    best = k;
+            size_t wl = j - i > RELOCATE_MAX ? RELOCATE_MAX : j - i;
+            for (size_t k = i; k + wl <= j; k++) {
+                int sc = window_score(w->value + k, wl) - (w->value[k] == 0 ? 2 : 0);
+                if (sc > *score) {
+                    *score = sc;
+                    *off = k;
+                    *len = wl;
+                    found = true;
                 }
-            }
-            if (bs > *score) {
-                *score = bs;
-                *off = i + best;
-                *len = wl;
-                found = true;
             }
         }
         i = j + 1;
@@ -825,8 +885,35 @@ static bool best_run(const int *w, size_t n, size_t *off, size_t *len, int *scor
     return found;
 }
 
+static int mask_bits(uint8_t m)
+{
+    return __builtin_popcount(m);
+}
+
+/* The masked window of at most MASKED_MAX positions pinning down the most
+ * bits (first and last positions not `any`). */
+static bool best_masked(const struct fixed_span *w, size_t *off, size_t *len, int *bits)
+{
+    *bits = 0;
+    for (size_t i = w->lo; i < w->hi; i++) {
+        if (!w->mask[i])
+            continue;
+        int b = 0;
+        for (size_t j = i; j < w->hi && j < i + MASKED_MAX; j++) {
+            b += mask_bits(w->mask[j]);
+            if (w->mask[j] && b > *bits) {
+                *bits = b;
+                *off = i;
+                *len = j + 1 - i;
+            }
+        }
+    }
+    return *bits > 0;
+}
+
+/* `lit_bits`: what the literal from YARA's atom pins down (8 per byte). */
 static bool relocate_literal(const struct rx_string *s, const struct frag *f, const struct yara_regex_atom *a,
-                             int atom_score, struct relocation *out)
+                             int atom_score, int lit_bits, struct relocation *out)
 {
     if (s->wide || !s->ascii || s->nocase || (s->flags & YPF_GREEDY) || s->chained ||
         f->parent[a->node] != YARA_REGEX_NONE)
@@ -834,35 +921,25 @@ static bool relocate_literal(const struct rx_string *s, const struct frag *f, co
     size_t k = item_index(f, a->node);
     if (k >= f->nitems)
         return false;
-    /* w[RELOCATE_REACH + d]: the byte d bytes after the atom's start */
-    int w[2 * RELOCATE_REACH + YARA_ATOM_LEN];
-    size_t span = sizeof w / sizeof w[0], lo = RELOCATE_REACH, hi = RELOCATE_REACH;
-    for (size_t i = k; i < f->nitems && hi < span; i++) {
-        size_t len;
-        int byte;
-        if (!fixed_item(f->nodes, f->items[i], &len, &byte))
-            break;
-        for (size_t b = 0; b < len && hi < span; b++)
-            w[hi++] = b == 0 ? byte : -1;
-    }
-    for (size_t i = k; i-- > 0 && lo > 0;) {
-        size_t len;
-        int byte;
-        if (!fixed_item(f->nodes, f->items[i], &len, &byte))
-            break;
-        for (size_t b = 0; b < len && lo > 0; b++)
-            w[--lo] = b + 1 == len ? byte : -1;
-    }
-    if (hi - RELOCATE_REACH < a->len)
+    struct fixed_span w;
+    fixed_span_around(f, k, &w);
+    if (w.hi - RELOCATE_REACH < a->len)
         return false; /* the atom is not all fixed items: leave it */
     size_t off = 0, len = 0;
     int score;
-    if (!best_run(w + lo, hi - lo, &off, &len, &score) || score <= atom_score)
+    if (best_run(&w, &off, &len, &score) && score > atom_score) {
+        memcpy(out->bytes, w.value + off, len);
+        out->masked = false;
+    } else if (lit_bits <= 24 && best_masked(&w, &off, &len, &score) && score >= MASKED_MIN_BITS &&
+               score > lit_bits + 4) {
+        memcpy(out->bytes, w.value + off, len);
+        memcpy(out->bytes + len, w.mask + off, len);
+        out->masked = true;
+    } else {
         return false;
-    for (size_t i = 0; i < len; i++)
-        out->bytes[i] = (uint8_t)w[lo + off + i];
+    }
     out->len = len;
-    out->off = (int32_t)(lo + off) - RELOCATE_REACH;
+    out->off = (int32_t)off - RELOCATE_REACH;
     return true;
 }
 
@@ -887,6 +964,20 @@ static int add_physical(struct rx_string *s, const struct ypattern *tmpl, const 
     return rc == ASSAY_OK ? push_pattern(s->r, &p) : rc;
 }
 
+/* A masked window: its values then its masks in yrules.bytes (atom_len
+ * positions, YPF_MASKED). */
+static int add_masked(struct rx_string *s, const struct ypattern *tmpl, const struct relocation *rl,
+                      int32_t end_adj)
+{
+    struct ypattern p = *tmpl;
+    p.flags |= YPF_MASKED;
+    p.atom_len = (uint32_t)rl->len;
+    p.back = rl->off;
+    p.end_adj = end_adj;
+    int rc = add_bytes(s->r, rl->bytes, 2 * rl->len, &p.atom);
+    return rc == ASSAY_OK ? push_pattern(s->r, &p) : rc;
+}
+
 /* The literals Vectorscan looks for, for one YARA atom: its longest run of
  * exact bytes (the last on ties; `back` bytes after the split point), or the
  * 16 values of its first byte, a nibble. Wide: YARA's wide atom, the first
@@ -904,9 +995,12 @@ static int add_atom_patterns(struct rx_string *s, const struct frag *f, const st
         }
     }
     struct relocation rl;
-    if (!wide && relocate_literal(s, f, a, best_len ? window_score(a->bytes + best_off, best_len) : 0, &rl))
-        return add_physical(s, tmpl, rl.bytes, rl.len, false, rl.off,
-                            (int32_t)(best_len ? best_off + best_len : 1) - (rl.off + (int32_t)rl.len));
+    if (!wide && relocate_literal(s, f, a, best_len ? window_score(a->bytes + best_off, best_len) : 0,
+                                  8 * (int)best_len, &rl)) {
+        int32_t end_adj = (int32_t)(best_len ? best_off + best_len : 1) - (rl.off + (int32_t)rl.len);
+        return rl.masked ? add_masked(s, tmpl, &rl, end_adj)
+                         : add_physical(s, tmpl, rl.bytes, rl.len, false, rl.off, end_adj);
+    }
     if (best_len > 0)
         return add_physical(s, tmpl, a->bytes + best_off, best_len, wide, (int32_t)best_off, 0);
     int rc = ASSAY_OK;

@@ -148,6 +148,8 @@ enum ypattern_flags {
     YPF_FULLWORD = 2,
     YPF_WIDE = 4,    /* LITERAL: the wide form (fullword checks look at wide characters) */
     YPF_GREEDY = 8,  /* a later match at the same start replaces the earlier */
+    YPF_MASKED = 16, /* REGEX: the atom is a masked window: atom_len values then
+                        atom_len masks in yrules.bytes (compile_strings.c) */
 };
 
 struct ypattern {

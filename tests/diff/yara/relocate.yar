@@ -49,3 +49,12 @@ rule mixed_with_jumps {
     condition:
         any of them
 }
+
+rule masked_windows {
+    strings:
+        $nibbles = { C6 0? E9 4? 8? 4? 05 [2] 89 4? 01 }
+        $short = { 8B 44 24 ?? 89 4? 24 [1-3] 3D }
+        $tail = { 3? 4? 5? 6? 7? E9 }
+    condition:
+        any of them
+}
