@@ -1392,8 +1392,35 @@ static int compile_regex(struct yrules *r, uint32_t string, const struct yara_st
     return compile_regex_fragments(&s, ascii, diag);
 }
 
+/* After a string is compiled: the programs its patterns run keep no AST,
+ * and the regexes none of them uses (the whole expression, parsed for its
+ * atoms) are freed. Only a SCAN_ALL pattern's `re` keeps its AST (the
+ * engine turns it into a Vectorscan prefilter). */
+static void release_string_regexes(struct yrules *r, size_t first_regex, size_t first_pattern)
+{
+    size_t kept = first_regex;
+    for (size_t k = first_regex; k < r->regexes.n; k++) {
+        struct yara_regex *re = r->regexes.v[k];
+        bool whole = false, run = false;
+        for (size_t i = first_pattern; i < r->patterns.n; i++) {
+            const struct ypattern *p = &r->patterns.v[i];
+            whole |= p->re == re;
+            run |= p->fwd[0] == re || p->fwd[1] == re || p->pre[0] == re || p->pre[1] == re;
+        }
+        if (!whole && !run) {
+            yara_regex_free(re);
+            continue;
+        }
+        if (!whole)
+            yara_regex_drop_ast(re);
+        r->regexes.v[kept++] = re;
+    }
+    r->regexes.n = kept;
+}
+
 int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *diag)
 {
+    size_t first_regex = r->regexes.n;
     struct ystring *st = &r->strings.v[string_index];
     const struct yara_string *ys = st->ast;
     st->pattern_first = (uint32_t)r->patterns.n;
@@ -1403,5 +1430,7 @@ int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *d
     st->nfrag = 1;
     int rc = ys->kind == YARA_STR_TEXT ? compile_text(r, string_index, ys) : compile_regex(r, string_index, ys, diag);
     r->strings.v[string_index].pattern_count = (uint32_t)(r->patterns.n - r->strings.v[string_index].pattern_first);
+    if (rc == ASSAY_OK)
+        release_string_regexes(r, first_regex, r->strings.v[string_index].pattern_first);
     return rc;
 }

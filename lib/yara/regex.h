@@ -123,6 +123,10 @@ void yara_regex_free(struct yara_regex *re);
 /* The AST: nodes, their count and the root index. */
 const struct yara_regex_node *yara_regex_nodes(const struct yara_regex *re, size_t *count,
                                                uint32_t *root);
+/* Free the AST of a regex that will only be matched from now on (its
+ * program stays): yara_regex_nodes then returns none, and the literal,
+ * atom and PCRE functions must not be called on it. */
+void yara_regex_drop_ast(struct yara_regex *re);
 /* The YARA_REGEX_* flags it was compiled with. */
 unsigned yara_regex_flags(const struct yara_regex *re);
 /* Add matching-only flags (YARA_REGEX_SHORTEST) after compiling. */

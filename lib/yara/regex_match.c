@@ -14,7 +14,39 @@ struct compiler {
     struct yara_regex *re;
     int status;
     size_t column;
+    uint32_t single[256];  /* index of the set of one byte value, or UINT32_MAX */
 };
+
+/* Classes are mostly single bytes (hex strings) or repeats of the same
+ * class: a program shares one set among them instead of 32 bytes per
+ * instruction. */
+static uint32_t intern_set(struct compiler *c, const uint8_t bits[32])
+{
+    int members = 0, value = 0;
+    for (int w = 0; w < 4; w++) {
+        uint64_t word;
+        memcpy(&word, bits + 8 * w, 8);
+        if (word) {
+            members += __builtin_popcountll(word);
+            value = 64 * w + __builtin_ctzll(word);
+        }
+    }
+    if (members == 1 && c->single[value] != UINT32_MAX)
+        return c->single[value];
+    size_t n = c->re->sets.n;
+    for (size_t k = n > 4 ? n - 4 : 0; k < n; k++)
+        if (memcmp(c->re->sets.v[k].bits, bits, 32) == 0)
+            return (uint32_t)k;
+    struct re_set set;
+    memcpy(set.bits, bits, 32);
+    if (util_vec_push(&c->re->sets, set) != 0) {
+        c->status = ASSAY_ENOMEM;
+        return 0;
+    }
+    if (members == 1)
+        c->single[value] = (uint32_t)n;
+    return (uint32_t)n;
+}
 
 static uint32_t emit(struct compiler *c, uint8_t op, uint8_t arg, uint32_t x, uint32_t y,
                      uint32_t col)
@@ -132,13 +164,9 @@ static void gen(struct compiler *c, uint32_t idx)
     const struct yara_regex_node *n = &c->re->nodes.v[idx];
     switch (n->kind) {
     case YARA_REGEX_CLASS: {
-        struct re_set set;
-        memcpy(set.bits, n->set, 32);
-        if (util_vec_push(&c->re->sets, set) != 0) {
-            c->status = ASSAY_ENOMEM;
-            return;
-        }
-        emit(c, RE_OP_SET, 0, (uint32_t)(c->re->sets.n - 1), 0, n->column);
+        uint32_t set = intern_set(c, n->set);
+        if (!c->status)
+            emit(c, RE_OP_SET, 0, set, 0, n->column);
         break;
     }
     case YARA_REGEX_EMPTY:
@@ -164,7 +192,8 @@ static void gen(struct compiler *c, uint32_t idx)
 
 int yara_regex_compile_program_(struct yara_regex *re, size_t *column)
 {
-    struct compiler c = {re, 0, 0};
+    struct compiler c = {re, 0, 0, {0}};
+    memset(c.single, 0xFF, sizeof c.single);
     gen(&c, re->root);
     emit(&c, RE_OP_MATCH, 0, 0, 0, 0);
     *column = c.column;

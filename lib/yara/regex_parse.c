@@ -538,6 +538,12 @@ const struct yara_regex_node *yara_regex_nodes(const struct yara_regex *re, size
     return re->nodes.v;
 }
 
+void yara_regex_drop_ast(struct yara_regex *re)
+{
+    util_vec_free(&re->nodes);
+    re->root = YARA_REGEX_NONE;
+}
+
 bool yara_regex_has_unknown_escape(const struct yara_regex *re)
 {
     return re->unknown_escape;
