@@ -7,6 +7,7 @@
 #include "yara/parser_internal.h"
 
 #include <string.h>
+#include "../util/buf.h"
 #include "../util/hexdigit.h"
 
 struct hex_scan {
@@ -174,9 +175,12 @@ static int check_seq(struct hex_scan *h, const struct yara_hex_seq *seq, bool in
     return 0;
 }
 
+/* Tokens are gathered on the heap and copied once into the file's arena at
+ * their final size: hex strings of thousands of bytes would otherwise leave
+ * every smaller copy behind in the arena. */
 static int parse_seq(struct hex_scan *h, struct yara_hex_seq *seq, bool in_alt)
 {
-    struct avec toks = {0};
+    UTIL_VEC(struct yara_hex_token) toks = {0};
     for (;;) {
         hs_skip_space(h);
         int c = hs_peek(h);
@@ -184,11 +188,22 @@ static int parse_seq(struct hex_scan *h, struct yara_hex_seq *seq, bool in_alt)
             break;
         struct yara_hex_token t = {0};
         int rc = c == '[' ? parse_jump(h, &t) : c == '(' ? parse_alt(h, &t) : parse_byte(h, &t);
-        if (rc < 0 || avec_push(h->p, &toks, &t, sizeof t) < 0)
+        if (rc == 0 && util_vec_push(&toks, t) != 0)
+            rc = yara_diag_set(h->p->sh->diag, YARA_ERR_NOMEM, h->pos, "out of memory");
+        if (rc < 0) {
+            util_vec_free(&toks);
             return -1;
+        }
     }
-    seq->tokens = toks.v;
     seq->count = toks.n;
+    seq->tokens = toks.n ? parser_alloc(h->p, toks.n * sizeof *toks.v) : NULL;
+    if (toks.n && !seq->tokens) {
+        util_vec_free(&toks);
+        return -1;
+    }
+    if (toks.n)
+        memcpy(seq->tokens, toks.v, toks.n * sizeof *toks.v);
+    util_vec_free(&toks);
     return check_seq(h, seq, in_alt);
 }
 
