@@ -6,8 +6,8 @@ bytes with fragments of the rules' strings planted in them (plain, wide, xored, 
 case-flipped, overlapping, at the offsets the conditions ask for). The reference `yara` and
 the command under test run with the same arguments (`-s`, sometimes `-r`, `-p 2`, `-d`
 externals, and on some cases a second run with other output flags: -g -m -n -c -f -t -i -z
--N -w); their standard output (normalized: grouped by scanned file, keeping yara's order
-inside a file, which is deterministic) and exit codes must be equal.
+-N -w -L -e -l); their standard output (normalized: grouped by scanned file, keeping yara's
+order inside a file, which is deterministic) and exit codes must be equal.
 
 Only rules that the reference accepts are used: a generated rule file the reference rejects
 is a generator bug; it is counted, shown with --verbose, and skipped.
@@ -1008,17 +1008,21 @@ def rejected(res):
 
 
 # Command-line behaviours of yara (4.2.3 and 4.5 alike, cli/yara.c) that `assay yara`
-# (src/cmd_yara.c, lib/engine/match.c) does not follow yet; the combinations are not
-# generated until it does (reported to the lead). Set each to True once fixed.
+# (src/cmd_yara.c, lib/engine/match.c) once did not follow; each switch turns the
+# combination on (False keeps it out of the cases, should one regress).
 # -c counts every matching rule, whatever -t / -i / -n say (counted before filtering):
-COUNT_WITH_FILTERS = False
+COUNT_WITH_FILTERS = True
 # -i replaces the -t filter (a rule named by -i is shown whatever its tags):
-TAG_WITH_IDENTIFIER = False
+TAG_WITH_IDENTIFIER = True
 # -n -s shows the matches of a non-matching rule even when a cheap guard (filesize,
 # header reads) failed, which makes assay skip its strings (yscan.all_strings):
-NEGATE_WITH_STRINGS = False
+NEGATE_WITH_STRINGS = True
 # -m prints a string metadata value up to its first NUL byte (a C string):
-META_WITH_NUL = False
+META_WITH_NUL = True
+# -L (lengths, capped at 512, with or without -s), -e (namespaces), -l N (N matching
+# rules of the whole scan, counted before filtering, checked after every rule), several
+# -t / -i:
+MORE_OUTPUT_FLAGS = True
 
 
 def extra_flags(rng, case):
@@ -1044,6 +1048,18 @@ def extra_flags(rng, case):
         opts += ["-z", str(rng.choice([1, 100, 1000, 2000]))]
     if "-c" not in opts and rng.random() < 0.8 and ("-n" not in opts or NEGATE_WITH_STRINGS):
         opts.append("-s")
+    if MORE_OUTPUT_FLAGS:
+        if rng.random() < 0.2:
+            opts.append("-L")
+        if rng.random() < 0.15:
+            opts.append("-e")
+        if rng.random() < 0.1:
+            # yara counts -l over the whole scan: files must come in one order (-p 1)
+            opts += ["-l", str(rng.randint(1, 3)), "-p", "1"]
+        if "-t" in opts and rng.random() < 0.3:
+            opts += ["-t", rng.choice(sorted(case.tags))]
+        if "-i" in opts and rng.random() < 0.3:
+            opts += ["-i", rng.choice(case.rule_names)]
     return opts
 
 
