@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "yara/module.h"
 #include "util/error.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -453,6 +454,8 @@ static int parse_import(struct parser *p)
         return parser_error(p, YARA_ERR_INVALID_MODULE_NAME, p->tok.pos, "invalid module name \"%.*s\"",
                             (int)p->tok.len, p->tok.start);
     im.module = (const char *)p->tok.text;
+    if (!yara_module_find(im.module)) /* as YARA: at the import, used or not */
+        return parser_error(p, YARA_ERR_UNKNOWN_MODULE, p->tok.pos, "unknown module \"%s\"", im.module);
     if (avec_push(p, &p->sh->imports, &im, sizeof im) < 0)
         return -1;
     return parser_next(p);
