@@ -1,4 +1,6 @@
-/* cmd_db.c — `assay db compile` and `assay db info`. */
+/* cmd_db.c — `assay db compile` and `assay db info`. YARA rule files are
+ * sources like the others; `-d NAME=VALUE` defines their external variables
+ * (as `yara -d`), whose values the compiled file keeps. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +11,14 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: assay db compile [--skip-bad-signatures] -o FILE SOURCE...\n"
+            "usage: assay db compile [--skip-bad-signatures] [-d NAME=VALUE]... -o FILE SOURCE...\n"
             "       assay db info FILE...\n"
             "\n"
-            "compile loads every SOURCE (files or folders of ClamAV databases and IOC lists),\n"
-            "builds the matching engine, and writes one file that `assay scan -d FILE` maps\n"
-            "into memory instead of parsing.\n");
+            "compile loads every SOURCE (files or folders of ClamAV databases, IOC lists and\n"
+            "YARA rules: .yar, .yara), builds the matching engine, and writes one file that\n"
+            "`assay scan -d FILE` (or `assay yara -C FILE`) maps into memory instead of parsing.\n"
+            "-d defines a YARA external variable as `yara -d` does; the file keeps its value\n"
+            "(`assay yara -C -d` can override it).\n");
 }
 
 static void print_stats(const char *name, const assay_db *db)
@@ -28,39 +32,94 @@ static void print_stats(const char *name, const assay_db *db)
     printf("  filename IOCs:       %zu\n", st.filename_iocs);
     printf("  allowlist entries:   %zu\n", st.allowlist_entries);
     printf("  ignored names:       %zu\n", st.ignored_names);
+    printf("  YARA rules:          %zu\n", st.yara_rules);
+    printf("  YARA strings:        %zu\n", st.yara_strings);
     printf("  source files:        %zu\n", st.sources);
     if (st.skipped_bad)
         printf("  skipped (malformed): %zu\n", st.skipped_bad);
+}
+
+static void print_warning(void *user, const char *message)
+{
+    (void)user;
+    fprintf(stderr, "assay: warning: %s\n", message);
+}
+
+/* Define the externals (before any source: YARA resolves them at compile
+ * time), load every source, build. NULL after printing the error. */
+static assay_db *open_sources(char **defines, int ndefines, const char **paths, int count, bool skip_bad)
+{
+    assay_db *db = assay_db_new();
+    if (!db) {
+        cli_error(NULL);
+        return NULL;
+    }
+    assay_db_set_warning_handler(db, print_warning, NULL);
+    int rc = ASSAY_OK;
+    for (int i = 0; i < ndefines && rc == ASSAY_OK; i++) {
+        char *eq = strchr(defines[i], '=');
+        if (!eq) {
+            fprintf(stderr, "assay db compile: -d needs NAME=VALUE, got '%s'\n", defines[i]);
+            assay_db_free(db);
+            return NULL;
+        }
+        *eq = 0;
+        rc = assay_db_define(db, defines[i], eq + 1);
+        *eq = '=';
+    }
+    struct assay_load_options lo = {.skip_bad_signatures = skip_bad};
+    for (int i = 0; i < count && rc == ASSAY_OK; i++)
+        rc = assay_db_load(db, paths[i], &lo);
+    if (rc == ASSAY_OK)
+        rc = assay_db_finalize(db);
+    if (rc != ASSAY_OK) {
+        cli_error(NULL);
+        assay_db_free(db);
+        return NULL;
+    }
+    struct assay_db_stats st;
+    assay_db_get_stats(db, &st);
+    if (st.skipped_bad)
+        fprintf(stderr, "assay: skipped %zu malformed or unsupported signature%s\n", st.skipped_bad,
+                st.skipped_bad == 1 ? "" : "s");
+    return db;
 }
 
 static int compile(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
+        {"define", required_argument, NULL, 'd'},
         {"skip-bad-signatures", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output = NULL;
-    struct cli_databases dbs = {0};
-    int c;
+    bool skip_bad = false;
+    char **defines = calloc((size_t)argc, sizeof *defines);
+    int ndefines = 0, c;
+    if (!defines) {
+        fprintf(stderr, "assay db compile: out of memory\n");
+        return EXIT_TROUBLE;
+    }
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:d:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': output = optarg; break;
-        case 's': dbs.skip_bad = true; break;
-        case 'h': usage(stdout); return EXIT_CLEAN;
-        default: usage(stderr); return EXIT_TROUBLE;
+        case 'd': defines[ndefines++] = optarg; break;
+        case 's': skip_bad = true; break;
+        case 'h': usage(stdout); free(defines); return EXIT_CLEAN;
+        default: usage(stderr); free(defines); return EXIT_TROUBLE;
         }
     }
     if (!output || optind >= argc) {
         fprintf(stderr, "assay db compile: need -o FILE and at least one SOURCE\n");
         usage(stderr);
+        free(defines);
         return EXIT_TROUBLE;
     }
-    dbs.paths = (const char **)argv + optind;
-    dbs.count = argc - optind;
-    assay_db *db = cli_open_databases(&dbs, true);
+    assay_db *db = open_sources(defines, ndefines, (const char **)argv + optind, argc - optind, skip_bad);
+    free(defines);
     if (!db)
         return EXIT_TROUBLE;
     int rc = assay_db_save(db, output);

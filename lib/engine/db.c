@@ -12,6 +12,7 @@
 #include "../sig/sigload.h"
 #include "../util/error.h"
 #include "../util/pages.h"
+#include "../yara/rules_file.h"
 
 assay_db *assay_db_new(void)
 {
@@ -134,11 +135,17 @@ int assay_db_load_yara(assay_db *db, const char *path, const struct assay_load_o
     return rc;
 }
 
+/* Before any rule is loaded the value is kept for the compiler (or, for a
+ * compiled database loaded next, applied to its rules by dbfile_load); once a
+ * compiled database is loaded it overrides one of its externals, which must
+ * exist and keep its type, as YARA does for compiled rules. */
 int assay_db_define(assay_db *db, const char *name, const char *value)
 {
     int rc = check_loadable(db);
     if (rc != ASSAY_OK)
         return rc;
+    if (db->map)
+        return yrules_file_define(&db->engine.yara, name, value);
     return yrules_define(&db->engine.yara, name, value);
 }
 

@@ -16,9 +16,12 @@ struct assay_db {
 
 /* Compiled databases (dbfile.c). */
 bool dbfile_is_compiled(const uint8_t *data, size_t len);
-/* Adopt the mapping: fills db->engine views and Vectorscan databases. The
- * payload checksum is computed by reading `fd` (so checking it does not make
- * the whole mapping resident), or from the mapping itself when fd < 0. */
+/* Adopt the mapping: fills db->engine views, Vectorscan databases and YARA
+ * rules (whose regex programs stay in the mapping). The payload checksum is
+ * computed by reading `fd` (so checking it does not make the whole mapping
+ * resident), or from the mapping itself when fd < 0. fd >= 0 also says that
+ * `map` is a read-only file mapping, whose pages loading may give back; fd < 0
+ * (e.g. a copy on the heap) keeps every page. */
 int dbfile_load(struct assay_db *db, const char *path, void *map, size_t len, int fd);
 int dbfile_save(const struct assay_db *db, const char *path);
 

@@ -5,26 +5,32 @@
  *   table    one entry per section: id, element size, offset, size
  *   payload  the sections, each 64-byte aligned: the sigdb arrays exactly as
  *            they are in memory after engine_build(), then the Vectorscan
- *            databases as hs_serialize_database() wrote them
+ *            databases as hs_serialize_database() wrote them, then the YARA
+ *            rules as one blob (lib/yara/rules_file.c) with the engine's
+ *            per-pattern atom chains and header classes (whose literal
+ *            databases are serialized like the others)
  *
  * Loading maps the file and points the sigdb vectors at the sections (views:
  * cap == 0), so a million hash signatures cost no parsing. Every index that
  * the engine follows (names, nodes, classes, sources, expressions) is checked
  * against the section bounds on load, so a corrupt or forged file gets an
- * error, never a wild read. */
+ * error, never a wild read. The YARA rules are rebuilt from their blob (a
+ * few milliseconds for thousands of rules), which checks its own indices. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../util/error.h"
+#include "../yara/rules_file.h"
 #include "db.h"
 
 #define DBFILE_MAGIC "ASSAYDB\0"
-#define DBFILE_VERSION 1
+#define DBFILE_VERSION 2
 #define DBFILE_BOM 0x01020304u
 #define DBFILE_ALIGN 64
 
@@ -32,7 +38,9 @@ enum dbfile_section {
     SEC_STRINGS = 1, SEC_SOURCES, SEC_HASHES, SEC_BODIES, SEC_NODES, SEC_CLASSES, SEC_ALTOPTS,
     SEC_ALTBYTES, SEC_LOGICALS, SEC_LEXPR, SEC_FILENAME_IOCS, SEC_IGNORED, SEC_DIRECT, SEC_META,
     SEC_HS_ATOMS, SEC_HS_FALLBACK, SEC_HS_FILENAMES, SEC_HS_FILENAME_FPS, SEC_HS_ATOMS_NUL, SEC_ZERO_TRUE,
-    SEC_SIZE_FILTER, SEC_HASH_FENCE, SEC_COUNT_ = SEC_HASH_FENCE
+    SEC_SIZE_FILTER, SEC_HASH_FENCE, SEC_YARA, SEC_YARA_ATOM_NEXT, SEC_YARA_CLASSES,
+    SEC_HS_CLASS_ATOMS, /* ... one per guard class (engine.h) */
+    SEC_COUNT_ = SEC_HS_CLASS_ATOMS + ENGINE_GUARD_CLASSES - 1
 };
 
 struct dbfile_header {
@@ -58,11 +66,14 @@ struct dbfile_meta {
     uint32_t allow_hashes;
     uint64_t skipped_bad;
     uint8_t any_size_kinds;
-    uint8_t pad[7];
+    uint8_t pad[3];
+    uint32_t yara_base;        /* engine.yara_base */
 };
 
 _Static_assert(sizeof(struct dbfile_header) == 64, "header layout");
 _Static_assert(sizeof(struct sig_hash) == 56, "sig_hash layout is part of the file format");
+_Static_assert(sizeof(struct dbfile_meta) == 24, "meta layout");
+_Static_assert(sizeof(struct engine_guard_class) == 16, "guard class layout is part of the file format");
 
 /* The payload checksum: four lanes of two running sums over 64-bit words
  * (Fletcher's scheme, widened), folded with the length at the end. It
@@ -217,10 +228,17 @@ int dbfile_save(const struct assay_db *adb, const char *path)
 {
     const struct engine *e = &adb->engine;
     const struct sigdb *s = &e->sig;
-    if (!yrules_empty(&e->yara))
-        return util_error(ASSAY_EINVAL, "%s: compiled databases cannot hold YARA rules yet", path);
+    struct util_buf yara = {0};
+    if (!yrules_empty(&e->yara)) {
+        int yrc = yrules_save(&e->yara, &yara);
+        if (yrc != ASSAY_OK) {
+            util_buf_free(&yara);
+            return yrc;
+        }
+    }
     struct dbfile_meta meta = {.section_hashes = e->section_hashes, .allow_hashes = e->allow_hashes,
-                               .skipped_bad = s->skipped_bad, .any_size_kinds = e->any_size_kinds};
+                               .skipped_bad = s->skipped_bad, .any_size_kinds = e->any_size_kinds,
+                               .yara_base = yrules_empty(&e->yara) ? 0 : e->yara_base};
     struct section_src sec[SEC_COUNT_] = {
         BUF_SECTION(SEC_STRINGS, s->strings),      VEC_SECTION(SEC_SOURCES, s->sources),
         VEC_SECTION(SEC_HASHES, s->hashes),        VEC_SECTION(SEC_BODIES, s->bodies),
@@ -232,6 +250,11 @@ int dbfile_save(const struct assay_db *adb, const char *path)
         [SEC_ZERO_TRUE - 1] = VEC_SECTION(SEC_ZERO_TRUE, e->zero_true),
         [SEC_SIZE_FILTER - 1] = VEC_SECTION(SEC_SIZE_FILTER, e->size_filter),
         [SEC_HASH_FENCE - 1] = VEC_SECTION(SEC_HASH_FENCE, e->hash_fence),
+        [SEC_YARA - 1] = BUF_SECTION(SEC_YARA, yara),
+        [SEC_YARA_ATOM_NEXT - 1] = {SEC_YARA_ATOM_NEXT, sizeof(uint32_t), e->yara_atom_next.v,
+                                    yrules_empty(&e->yara) ? 0 : e->yara_atom_next.n * sizeof(uint32_t), NULL},
+        [SEC_YARA_CLASSES - 1] = {SEC_YARA_CLASSES, sizeof(struct engine_guard_class), e->classes,
+                                  e->nclasses * sizeof(struct engine_guard_class), NULL},
     };
     int rc = serialize_hs(e->atoms, SEC_HS_ATOMS, &sec[SEC_HS_ATOMS - 1]);
     if (rc == ASSAY_OK)
@@ -242,6 +265,9 @@ int dbfile_save(const struct assay_db *adb, const char *path)
         rc = serialize_hs(e->filenames, SEC_HS_FILENAMES, &sec[SEC_HS_FILENAMES - 1]);
     if (rc == ASSAY_OK)
         rc = serialize_hs(e->filename_fps, SEC_HS_FILENAME_FPS, &sec[SEC_HS_FILENAME_FPS - 1]);
+    for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES && rc == ASSAY_OK; c++)
+        rc = serialize_hs(c < e->nclasses ? e->class_atoms[c] : NULL, SEC_HS_CLASS_ATOMS + c,
+                          &sec[SEC_HS_CLASS_ATOMS + c - 1]);
 
     /* Lay out the payload in memory, then write it in one go. */
     struct dbfile_entry table[SEC_COUNT_];
@@ -285,6 +311,7 @@ int dbfile_save(const struct assay_db *adb, const char *path)
         }
     }
     util_buf_free(&out);
+    util_buf_free(&yara);
     for (int i = 0; i < SEC_COUNT_; i++)
         free(sec[i].owned);
     return rc;
@@ -411,6 +438,107 @@ static int validate(const struct loader *l, const struct engine *e)
     return ASSAY_OK;
 }
 
+/* The YARA atom chains (engine.yara_atom_next): each pattern has at most one
+ * predecessor and every pattern lies on a chain starting at a pattern without
+ * one, so following a chain from a Vectorscan hit always ends. */
+static int check_atom_chains(const struct loader *l, const uint32_t *next, size_t n)
+{
+    uint8_t *has_pred = calloc(n ? n : 1, 1);
+    if (!has_pred)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        if (next[i] != YRULES_NONE) {
+            ok = next[i] < n && !has_pred[next[i]];
+            if (ok)
+                has_pred[next[i]] = 1;
+        }
+    size_t reached = 0;
+    for (size_t i = 0; i < n && ok; i++)
+        if (!has_pred[i])
+            for (uint32_t p = (uint32_t)i; p != YRULES_NONE && reached <= n; p = next[p])
+                reached++;
+    free(has_pred);
+    return ok && reached == n ? ASSAY_OK : corrupt(l, "YARA atom chains");
+}
+
+/* The last error again, its message prefixed with the file's name. */
+static int with_path(const struct loader *l, int rc)
+{
+    char why[512];
+    snprintf(why, sizeof why, "%s", assay_last_error());
+    return util_error(rc, "%s: %s", l->path, why);
+}
+
+/* The YARA rules, rebuilt from their blob, with the engine's atom chains;
+ * externals defined before loading (held in e->yara) are applied to them. */
+static int load_yara(const struct loader *l, struct engine *e, uint32_t yara_base)
+{
+    const struct dbfile_entry *sec = find_section(l, SEC_YARA);
+    struct {
+        uint32_t *v;
+        size_t n, cap;
+    } next;
+    int rc = sec && sec->elem_size == 1
+                 ? view(l, SEC_YARA_ATOM_NEXT, sizeof(uint32_t), (void **)&next.v, &next.n, &next.cap)
+                 : corrupt(l, "YARA section");
+    if (rc != ASSAY_OK)
+        return rc;
+    struct yrules y;
+    yrules_init(&y);
+    y.warn = e->yara.warn;
+    y.warn_user = e->yara.warn_user;
+    /* The regex programs stay in the mapping, which lives as long as the engine. */
+    if (sec->size && (rc = yrules_load_view(&y, l->base + sec->offset, (size_t)sec->size, l->fd >= 0)) != ASSAY_OK)
+        return with_path(l, rc);
+    if (next.n != y.patterns.n || (!yrules_empty(&y) && yara_base != e->sig.bodies.n))
+        rc = corrupt(l, "YARA atom chains");
+    if (rc == ASSAY_OK)
+        rc = check_atom_chains(l, next.v, next.n);
+    if (rc == ASSAY_OK && next.n) {
+        e->yara_atom_next.v = malloc(next.n * sizeof *next.v);
+        if (!e->yara_atom_next.v) {
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
+        } else {
+            memcpy(e->yara_atom_next.v, next.v, next.n * sizeof *next.v);
+            e->yara_atom_next.n = e->yara_atom_next.cap = next.n;
+        }
+    }
+    if (rc == ASSAY_OK && (rc = yrules_file_apply_externals(&y, &e->yara)) != ASSAY_OK)
+        rc = with_path(l, rc);
+    if (rc != ASSAY_OK) {
+        yrules_free(&y);
+        return rc;
+    }
+    yrules_free(&e->yara);
+    e->yara = y;
+    e->yara_base = (uint32_t)e->sig.bodies.n;
+    return ASSAY_OK;
+}
+
+/* The header checks of YARA rules with literal databases of their own. */
+static int load_guard_classes(const struct loader *l, struct engine *e)
+{
+    struct {
+        struct engine_guard_class *v;
+        size_t n, cap;
+    } classes;
+    int rc = VIEW(l, SEC_YARA_CLASSES, classes);
+    if (rc != ASSAY_OK)
+        return rc;
+    if (classes.n > ENGINE_GUARD_CLASSES || (classes.n && yrules_empty(&e->yara)))
+        return corrupt(l, "YARA header classes");
+    for (size_t c = 0; c < classes.n; c++) {
+        memcpy(&e->classes[c], &classes.v[c], sizeof e->classes[c]);
+        if (e->classes[c].reader >= YR_UINT32BE + 1) /* read through yeval_read's table */
+            return corrupt(l, "YARA header classes");
+    }
+    e->nclasses = (uint32_t)classes.n;
+    for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
+        rc = load_hs(l, SEC_HS_CLASS_ATOMS + c, &e->class_atoms[c]);
+    return rc;
+}
+
 static int check_header(struct loader *l)
 {
     struct dbfile_header h;
@@ -472,12 +600,12 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len, i
         (rc = VIEW(&l, SEC_DIRECT, e->direct)) || (rc = VIEW(&l, SEC_ZERO_TRUE, e->zero_true)) ||
         (rc = VIEW(&l, SEC_SIZE_FILTER, e->size_filter)) || (rc = VIEW(&l, SEC_HASH_FENCE, e->hash_fence)))
         goto fail;
-    if ((rc = validate(&l, e)) != ASSAY_OK)
+    if ((rc = validate(&l, e)) != ASSAY_OK || (rc = load_yara(&l, e, meta.yara_base)) != ASSAY_OK)
         goto fail;
     if ((rc = load_hs(&l, SEC_HS_ATOMS, &e->atoms)) || (rc = load_hs(&l, SEC_HS_ATOMS_NUL, &e->atoms_nul)) ||
         (rc = load_hs(&l, SEC_HS_FALLBACK, &e->fallback)) ||
         (rc = load_hs(&l, SEC_HS_FILENAMES, &e->filenames)) ||
-        (rc = load_hs(&l, SEC_HS_FILENAME_FPS, &e->filename_fps)))
+        (rc = load_hs(&l, SEC_HS_FILENAME_FPS, &e->filename_fps)) || (rc = load_guard_classes(&l, e)))
         goto fail;
     e->section_hashes = meta.section_hashes;
     e->allow_hashes = meta.allow_hashes;
@@ -488,5 +616,9 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len, i
 fail:
     engine_free(e);
     sigdb_init(s);
+    yrules_init(&e->yara);
+    s->yara = &e->yara;
+    s->warn = e->yara.warn = warn;
+    s->warn_user = e->yara.warn_user = warn_user;
     return rc;
 }

@@ -191,7 +191,7 @@ static int on_hit(struct object *o, unsigned id, unsigned long long to, bool who
             return 0;
         if (whole_match)
             return yscan_possible(o->s->yara, id - o->e->yara_base);
-        for (uint32_t p = id - o->e->yara_base; p != YRULES_NONE; p = o->e->yara_atom_next.v[p])
+        for (uint32_t p = id - o->e->yara_base; p < o->e->yara_atom_next.n; p = o->e->yara_atom_next.v[p])
             if (yscan_hit(o->s->yara, p, end))
                 return 1;
         return 0;

@@ -46,7 +46,7 @@ static void report_findings(struct scan_worker *w, const char *path, const uint8
     bool any = false;
     for (size_t i = 0; i < r->hits.n; i++) {
         const struct engine_hit *h = &r->hits.v[i];
-        const struct engine_evidence *ev = &r->evidence.v[h->ev_first];
+        const struct engine_evidence *ev = h->ev_count ? &r->evidence.v[h->ev_first] : NULL;
         if (h->yara_rule != ENGINE_NO_RULE) {
             if (scan_yara_finding(w, h, path, data, len, sha256) != ASSAY_OK)
                 scan_problem(run, path, ASSAY_ENOMEM, "out of memory reporting a YARA match");

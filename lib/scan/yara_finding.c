@@ -16,7 +16,7 @@ int scan_yara_finding(struct scan_worker *w, const struct engine_hit *h, const c
     const struct yrules *r = &run->engine->yara;
     const struct yrule *rule = &r->rules.v[h->yara_rule];
     const struct yara_rule *ast = rule->ast;
-    const struct engine_evidence *ev = &w->result.evidence.v[h->ev_first];
+    const struct engine_evidence *ev = h->ev_count ? &w->result.evidence.v[h->ev_first] : NULL;
     struct assay_evidence *out = h->ev_count ? calloc(h->ev_count, sizeof *out) : NULL;
     struct assay_meta *metas = ast->meta_count ? calloc(ast->meta_count, sizeof *metas) : NULL;
     if ((h->ev_count && !out) || (ast->meta_count && !metas)) {

@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "yara/parser.h"
 #include "yara/regex.h"
+#include "yara/rules_file.h"
 
 static _Thread_local enum yara_error_code last_code;
 
@@ -34,6 +35,8 @@ void yrules_init(struct yrules *r)
 
 void yrules_free(struct yrules *r)
 {
+    if (r->file_storage)
+        yrules_file_release(r);
     for (size_t i = 0; i < r->files.n; i++)
         yara_file_free(r->files.v[i]);
     for (size_t i = 0; i < r->regexes.n; i++)

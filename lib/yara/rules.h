@@ -271,6 +271,8 @@ struct yrules {
     size_t warnings;
     void (*warn)(void *user, const char *message);
     void *warn_user;
+    void *file_storage;                     /* a set loaded from a compiled file (rules_file.c):
+                                               the regex programs and byte sets its regexes share */
 };
 
 struct yrules_load_options {

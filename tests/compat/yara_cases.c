@@ -3,8 +3,11 @@
  * libassay API and checks each expectation; see docs/yara-compat.md.
  *
  * usage: yara_cases [DATA_DIR] [--verbose] [--only FILE] [--case LINE]
- *                   [--no-fork] [--timeout SECONDS]
+ *                   [--no-fork] [--timeout SECONDS] [--compiled]
  * DATA_DIR defaults to $ASSAY_SHARED/yara-tests.
+ * --compiled: every database that compiles is saved to a temporary compiled
+ * file (assay_db_save) and loaded back from it (assay_db_load) before the
+ * scan, so the cases check compiled rules too.
  *
  * Each case runs in a forked child (unless --no-fork or --case), so a crash,
  * a hang or a sanitizer report in the library fails that case and not the run.
@@ -484,7 +487,41 @@ struct run_opts {
     bool verbose;
     bool fork;
     unsigned timeout;
+    bool compiled;
 };
+
+/* --compiled: db through a compiled file and back. The new database, or NULL
+ * with the reason in why. */
+static assay_db *through_compiled_file(assay_db *db, void (*on_warn)(void *, const char *), void *warn_user,
+                                       char *why, size_t why_size)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/yara-cases-%ld.adb", (long)getpid());
+    int rc = assay_db_save(db, path);
+    assay_db_free(db);
+    if (rc != ASSAY_OK) {
+        snprintf(why, why_size, "assay_db_save: %s: %s", assay_status_name(rc), assay_last_error());
+        unlink(path);
+        return NULL;
+    }
+    assay_db *back = assay_db_new();
+    if (!back) {
+        snprintf(why, why_size, "assay_db_new failed");
+        unlink(path);
+        return NULL;
+    }
+    assay_db_set_warning_handler(back, on_warn, warn_user);
+    rc = assay_db_load(back, path, NULL);
+    if (rc == ASSAY_OK)
+        rc = assay_db_finalize(back);
+    unlink(path);
+    if (rc != ASSAY_OK) {
+        snprintf(why, why_size, "loading the compiled file: %s: %s", assay_status_name(rc), assay_last_error());
+        assay_db_free(back);
+        return NULL;
+    }
+    return back;
+}
 
 enum expectation {
     X_MATCH, X_NOMATCH, X_ERROR, X_WARNING, X_NO_WARNINGS, X_STRICT_ESCAPE, X_MATCH_COUNT,
@@ -692,6 +729,22 @@ static void run_case(const struct run_opts *ro, const json_t *c, FILE *dump, str
         else
             set_result(r, V_PASS, "%zu warnings", warns.count);
         goto done;
+    }
+
+    if (ro->compiled) {
+        char why[700];
+        db = through_compiled_file(db, on_warning, &warns, why, sizeof why);
+        if (!db) {
+            set_result(r, V_FAIL, "compiled round trip: %s", why);
+            free(input);
+            return;
+        }
+        if (dump) {
+            struct assay_db_stats st;
+            assay_db_get_stats(db, &st);
+            fprintf(dump, "  through a compiled file: %zu YARA rules, %zu YARA strings\n", st.yara_rules,
+                    st.yara_strings);
+        }
     }
 
     /* scan */
@@ -1089,13 +1142,14 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: yara_cases [DATA_DIR] [--verbose] [--only FILE] [--case LINE]\n"
-            "                  [--no-fork] [--timeout SECONDS]\n"
+            "                  [--no-fork] [--timeout SECONDS] [--compiled]\n"
             "  DATA_DIR      the yara-tests folder (default $ASSAY_SHARED/yara-tests)\n"
             "  --verbose     a line for every case, details of failing ones\n"
             "  --only FILE   run one file: cases.json, cases-pe.json or just pe\n"
             "  --case LINE   run the case(s) with this line, printing everything\n"
             "  --no-fork     run cases in-process (default: one child per case)\n"
-            "  --timeout S   per-case time limit in a child (default 60, 0: none)\n");
+            "  --timeout S   per-case time limit in a child (default 60, 0: none)\n"
+            "  --compiled    scan each case's rules through a compiled file (save + load)\n");
 }
 
 int main(int argc, char **argv)
@@ -1109,6 +1163,8 @@ int main(int argc, char **argv)
             ro.verbose = true;
         } else if (strcmp(a, "--no-fork") == 0) {
             ro.fork = false;
+        } else if (strcmp(a, "--compiled") == 0) {
+            ro.compiled = true;
         } else if (strcmp(a, "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else if ((strcmp(a, "--case") == 0 || strcmp(a, "--timeout") == 0) && i + 1 < argc) {

@@ -79,6 +79,53 @@ expect_no_out "ign2 drops a signature" "Hello.Body"
 expect_out "ign2 keeps the others" "Sample.Wild"
 rm "$WORK/src/i.ign2"
 
+# -- YARA rules compiled (with an external defined), alone and with ClamAV signatures
+mkdir -p "$WORK/yara"
+cat > "$WORK/yara/a.yar" <<'Y'
+import "pe"
+rule Yara_Hello : greeting { meta: author = "e2e" strings: $h = "hello" nocase $w = "world" wide ascii condition: any of them }
+rule Yara_Hex { strings: $x = { 73 61 6d ?? 6c 65 } condition: $x and not pe.is_pe }
+private rule Yara_Private { strings: $a = "abc" condition: $a at 0 }
+rule Yara_Uses_Private { condition: Yara_Private and filesize < 10 }
+Y
+printf 'rule Yara_External { condition: tag == "on" and filesize > 0 }\n' > "$WORK/yara/b.yara"
+run "$ASSAY" db compile -d tag=on -o "$WORK/yara.adb" "$WORK/yara/a.yar" "$WORK/yara/b.yara" "$WORK/src/t.ndb"
+expect_status "compile YARA rules with a define and ClamAV signatures" 0
+expect_out "compile counts YARA rules" "YARA rules: +5"
+run "$ASSAY" db info "$WORK/yara.adb"
+expect_out "info counts YARA rules" "YARA rules: +5"
+expect_out "info counts YARA strings" "YARA strings: +4"
+expect_out "info counts body signatures too" "body signatures: +2"
+run "$ASSAY" scan --no-summary -d "$WORK/yara.adb" "$WORK/files"
+expect_status "compiled YARA rules find" 1
+expect_out "YARA string rule" "hello.txt: Yara_Hello FOUND"
+expect_out "YARA hex rule" "hello.txt: Yara_Hex FOUND"
+expect_out "rule using a private rule" "abc: Yara_Uses_Private FOUND"
+expect_no_out "private rule not reported" "Yara_Private FOUND"
+expect_out "external defined at compile time" "Yara_External FOUND"
+expect_out "ClamAV signature in the same file" "hello.txt: Hello.Body FOUND"
+run "$ASSAY" db compile -d tag=off -o "$WORK/yara-off.adb" "$WORK/yara/b.yara"
+run "$ASSAY" scan --no-summary -d "$WORK/yara-off.adb" "$WORK/files"
+expect_no_out "external's other value" "Yara_External FOUND"
+run "$ASSAY" db compile -o "$WORK/yara-undef.adb" "$WORK/yara/b.yara"
+expect_status "undefined external: compile error" 2
+expect_err "undefined external named" "tag"
+# the same findings, evidence included, from source and from the compiled file
+run "$ASSAY" db compile -o "$WORK/yara-a.adb" "$WORK/src/t.ndb" "$WORK/yara/a.yar"
+run "$ASSAY" scan --json --no-summary -d "$WORK/src/t.ndb" -r "$WORK/yara/a.yar" "$WORK/files"
+grep -v '"type":"summary"' "$OUT" | sort > "$WORK/yara-from-source"
+run "$ASSAY" scan --json --no-summary -d "$WORK/yara-a.adb" "$WORK/files"
+grep -v '"type":"summary"' "$OUT" | sort > "$WORK/yara-from-compiled"
+[ -s "$WORK/yara-from-source" ] && cmp -s "$WORK/yara-from-source" "$WORK/yara-from-compiled" && pass ||
+    fail "compiled YARA rules report the same JSON findings as their source"
+# a compiled file whose YARA section is damaged: refused, the file named
+cp "$WORK/yara.adb" "$WORK/yara-bad.adb"
+size=$(stat -c %s "$WORK/yara-bad.adb")
+printf '\x5a' | dd of="$WORK/yara-bad.adb" bs=1 seek=$((size - 300)) conv=notrunc status=none
+run "$ASSAY" scan -d "$WORK/yara-bad.adb" "$WORK/files"
+expect_status "damaged compiled YARA rules exit 2" 2
+expect_err "damaged file named" "yara-bad.adb: corrupt compiled database"
+
 # -- IOC lists (LOKI/THOR)
 mkdir -p "$WORK/ioc" "$WORK/files/Temp"
 printf '# comment\n%s;Abc test hash\n' "$md5_abc" > "$WORK/ioc/hash-iocs.txt"
