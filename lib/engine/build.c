@@ -1,6 +1,9 @@
 /* build.c — turning a loaded sigdb into the matching engine (see engine.h). */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../sig/clam_lexpr.h"
 #include "../util/error.h"
@@ -522,6 +525,92 @@ static int add_yara_prefilters(struct engine *e, struct pattern_list *regexes, s
     return ASSAY_OK;
 }
 
+/* ---- compiling the Vectorscan databases ------------------------------------------ */
+
+/* One database to compile. Vectorscan's compiler is reentrant and the
+ * databases are independent, so they are compiled side by side (YARA sets
+ * with header classes have two or more big ones). */
+struct hs_job {
+    const struct pattern_list *list;
+    bool literal;
+    hs_database_t **out;
+    const char *what;
+    hs_compile_error_t *err;
+    hs_error_t status;
+};
+
+static void add_hs_job(struct hs_job *jobs, size_t *n, const struct pattern_list *list, bool literal,
+                       hs_database_t **out, const char *what)
+{
+    if (list->exprs.n > 0)
+        jobs[(*n)++] = (struct hs_job){.list = list, .literal = literal, .out = out, .what = what};
+}
+
+static void run_hs_job(struct hs_job *j)
+{
+    const struct pattern_list *l = j->list;
+    j->status = j->literal ? hs_compile_lit_multi(l->exprs.v, l->flags.v, l->ids.v, l->lens.v, (unsigned)l->exprs.n,
+                                                  HS_MODE_BLOCK, NULL, j->out, &j->err)
+                           : hs_compile_multi(l->exprs.v, l->flags.v, l->ids.v, (unsigned)l->exprs.n, HS_MODE_BLOCK,
+                                              NULL, j->out, &j->err);
+}
+
+struct hs_queue {
+    struct hs_job *jobs;
+    size_t n;
+    size_t next;          /* guarded by lock */
+    pthread_mutex_t lock;
+};
+
+static void *hs_worker(void *arg)
+{
+    struct hs_queue *q = arg;
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        size_t i = q->next < q->n ? q->next++ : q->n;
+        pthread_mutex_unlock(&q->lock);
+        if (i == q->n)
+            return NULL;
+        run_hs_job(&q->jobs[i]);
+    }
+}
+
+static int cmp_jobs_by_size(const void *a, const void *b)
+{
+    size_t na = ((const struct hs_job *)a)->list->exprs.n, nb = ((const struct hs_job *)b)->list->exprs.n;
+    return na < nb ? 1 : na > nb ? -1 : 0;
+}
+
+/* Biggest first, on one thread per core (the caller's included). */
+static int compile_hs_jobs(struct hs_job *jobs, size_t n, const struct sigdb *db)
+{
+    qsort(jobs, n, sizeof *jobs, cmp_jobs_by_size);
+    struct hs_queue q = {.jobs = jobs, .n = n};
+    pthread_mutex_init(&q.lock, NULL);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t helpers = cores > 1 ? (size_t)cores - 1 : 0;
+    if (helpers > n - (n > 0))
+        helpers = n > 0 ? n - 1 : 0;
+    pthread_t th[3 + ENGINE_GUARD_CLASSES];
+    size_t started = 0;
+    while (started < helpers && pthread_create(&th[started], NULL, hs_worker, &q) == 0)
+        started++;
+    hs_worker(&q);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&q.lock);
+    int rc = ASSAY_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].status == HS_SUCCESS)
+            continue;
+        if (rc == ASSAY_OK)
+            rc = hs_failure(jobs[i].what, jobs[i].err, db, jobs[i].list->ids.v);
+        else
+            hs_free_compile_error(jobs[i].err);
+    }
+    return rc;
+}
+
 static int build_body_databases(struct engine *e)
 {
     struct sigdb *db = &e->sig;
@@ -558,25 +647,15 @@ static int build_body_databases(struct engine *e)
     for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
         if (resolve(&class_atoms[c]) != 0)
             rc = util_error(ASSAY_ENOMEM, "out of memory");
-    hs_compile_error_t *err = NULL;
-    if (rc == ASSAY_OK && atoms.exprs.n > 0 &&
-        hs_compile_lit_multi(atoms.exprs.v, atoms.flags.v, atoms.ids.v, atoms.lens.v, (unsigned)atoms.exprs.n,
-                             HS_MODE_BLOCK, NULL, &e->atoms, &err) != HS_SUCCESS)
-        rc = hs_failure("body signatures", err, db, atoms.ids.v);
-    for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
-        if (class_atoms[c].exprs.n > 0 &&
-            hs_compile_lit_multi(class_atoms[c].exprs.v, class_atoms[c].flags.v, class_atoms[c].ids.v,
-                                 class_atoms[c].lens.v, (unsigned)class_atoms[c].exprs.n, HS_MODE_BLOCK, NULL,
-                                 &e->class_atoms[c], &err) != HS_SUCCESS)
-            rc = hs_failure("YARA strings", err, db, class_atoms[c].ids.v);
-    if (rc == ASSAY_OK && nul_atoms.exprs.n > 0 &&
-        hs_compile_multi(nul_atoms.exprs.v, nul_atoms.flags.v, nul_atoms.ids.v, (unsigned)nul_atoms.exprs.n,
-                         HS_MODE_BLOCK, NULL, &e->atoms_nul, &err) != HS_SUCCESS)
-        rc = hs_failure("body signatures", err, db, nul_atoms.ids.v);
-    if (rc == ASSAY_OK && regexes.exprs.n > 0 &&
-        hs_compile_multi(regexes.exprs.v, regexes.flags.v, regexes.ids.v, (unsigned)regexes.exprs.n, HS_MODE_BLOCK,
-                         NULL, &e->fallback, &err) != HS_SUCCESS)
-        rc = hs_failure("body signatures without a literal", err, db, regexes.ids.v);
+    struct hs_job jobs[3 + ENGINE_GUARD_CLASSES];
+    size_t njobs = 0;
+    add_hs_job(jobs, &njobs, &atoms, true, &e->atoms, "body signatures");
+    for (uint32_t c = 0; c < e->nclasses; c++)
+        add_hs_job(jobs, &njobs, &class_atoms[c], true, &e->class_atoms[c], "YARA strings");
+    add_hs_job(jobs, &njobs, &nul_atoms, false, &e->atoms_nul, "body signatures");
+    add_hs_job(jobs, &njobs, &regexes, false, &e->fallback, "body signatures without a literal");
+    if (rc == ASSAY_OK)
+        rc = compile_hs_jobs(jobs, njobs, db);
     pattern_list_free(&atoms);
     pattern_list_free(&nul_atoms);
     for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
