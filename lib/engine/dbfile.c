@@ -6,7 +6,7 @@
  *   payload  the sections, each 64-byte aligned: the sigdb arrays exactly as
  *            they are in memory after engine_build(), then the Vectorscan
  *            databases as hs_serialize_database() wrote them, then the YARA
- *            rules as one blob (lib/yara/rules_file.c) with the engine's
+ *            rules as one blob (lib/yara/rules_file*.c) with the engine's
  *            per-pattern atom chains and header classes (whose literal
  *            databases are serialized like the others)
  *

@@ -2,8 +2,9 @@
  * self-contained, versioned blob and read back, for compiled databases
  * (lib/engine/dbfile.c keeps the blob in a section of its own; the atoms of
  * the rules' patterns are in the engine's Vectorscan databases, which dbfile
- * saves itself). The format and its checks are described in rules_file.c and
- * docs/database-format.md.
+ * saves itself). The format is described in rules_file_internal.h and
+ * docs/database-format.md; the checks on load in rules_file.c (records) and
+ * rules_file_check.c (condition trees).
  *
  * A loaded rule set scans and reports exactly as the one that was saved:
  * rules, strings, patterns, condition nodes, regex programs, externals,
