@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yobj_path.h"
 #include "assay.h"
 #include "format/dotnet.h"
 #include "yara/module.h"
@@ -471,21 +472,7 @@ static void load(struct loaded *l, const uint8_t *data, size_t len)
 /* A value by path: "classes[0].methods[1].name" (NULL: no such value). */
 static struct yobj *get(struct loaded *l, const char *path)
 {
-    struct yobj *o = l->root;
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *tok = strtok(buf, "."); tok && o; tok = strtok(NULL, ".")) {
-        char *br = strchr(tok, '[');
-        long idx = -1;
-        if (br) {
-            idx = strtol(br + 1, NULL, 10);
-            *br = 0;
-        }
-        o = yobj_member(o, tok);
-        if (o && idx >= 0)
-            o = yobj_index(o, idx);
-    }
-    return o;
+    return yobj_path(l->root, path);
 }
 
 static int64_t iv(struct loaded *l, const char *path)

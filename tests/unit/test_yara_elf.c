@@ -24,6 +24,7 @@
 #include "yara/mod_time.h"
 #include "yara/module.h"
 #include "test_support.h"
+#include "yobj_path.h"
 
 /* ---- test data --------------------------------------------------------------- */
 
@@ -110,21 +111,7 @@ static void unload_module(struct loaded *l)
 /* A value by path: "sections", "symtab[68].name" ... (NULL: no such value). */
 static struct yobj *get(struct loaded *l, const char *path)
 {
-    struct yobj *o = l->root;
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *tok = strtok(buf, "."); tok && o; tok = strtok(NULL, ".")) {
-        char *br = strchr(tok, '[');
-        long idx = -1;
-        if (br) {
-            idx = strtol(br + 1, NULL, 10);
-            *br = 0;
-        }
-        o = yobj_member(o, tok);
-        if (o && idx >= 0)
-            o = yobj_index(o, idx);
-    }
-    return o;
+    return yobj_path(l->root, path);
 }
 
 static int64_t iv(struct loaded *l, const char *path)
