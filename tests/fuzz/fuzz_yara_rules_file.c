@@ -18,6 +18,7 @@
 #include "yara/rules.h"
 #include "yara/rules_file.h"
 #include "yara/yscan.h"
+#include "../unit/yrules_scan.h"
 
 static const char RULES[] =
     "import \"pe\"\n"
@@ -60,44 +61,9 @@ static void make_valid(void)
     valid_len = out.len;
 }
 
-static bool small_bound(const struct ynode *b)
-{
-    if (b->op == YN_INT)
-        return b->i > -100000 && b->i < 100000;
-    return b->op == YN_STR_COUNT || b->op == YN_FILESIZE || b->op == YN_STR_OFFSET || b->op == YN_STR_LENGTH;
-}
-
-static bool slow_loops(const struct yrules *r)
-{
-    for (size_t i = 0; i < r->nodes.n; i++) {
-        const struct ynode *nd = &r->nodes.v[i];
-        if (nd->op == YN_FOR_IN && nd->iter_kind == YIT_RANGE &&
-            (!small_bound(&r->nodes.v[r->kids.v[nd->kid_first]]) ||
-             !small_bound(&r->nodes.v[r->kids.v[nd->kid_first + 1]])))
-            return true;
-    }
-    return false;
-}
-
 static void scan(const struct yrules *r)
 {
-    const uint8_t *data = SAMPLE;
-    size_t len = sizeof SAMPLE - 1;
-    struct yscan y;
-    if (slow_loops(r) || yscan_init(&y, r) != ASSAY_OK)
-        return;
-    yscan_begin(&y, data, len, 100, false, true, 3);
-    for (size_t end = 1; end <= len; end++)
-        for (uint32_t p = 0; p < r->patterns.n; p++) {
-            const struct ypattern *pt = &r->patterns.v[p];
-            if (pt->atom_len && pt->atom_len <= end &&
-                memcmp(data + end - pt->atom_len, yrules_bytes(r, pt->atom), pt->atom_len) == 0)
-                yscan_hit(&y, p, end);
-        }
-    yscan_finish_strings(&y);
-    yscan_evaluate(&y);
-    yscan_end(&y);
-    yscan_free(&y);
+    yrules_scan_without_engine(r, SAMPLE, sizeof SAMPLE - 1, true, 3);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

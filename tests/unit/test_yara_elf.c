@@ -24,6 +24,7 @@
 #include "yara/mod_time.h"
 #include "yara/module.h"
 #include "test_support.h"
+#include "yara_case_blob.h"
 #include "yobj_path.h"
 
 /* ---- test data --------------------------------------------------------------- */
@@ -37,36 +38,7 @@ static const char *shared_dir(void)
 /* The input blob of the case at `line` of cases-elf.json (skips without it). */
 static uint8_t *case_blob(int line, size_t *len)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/yara-tests/cases-elf.json", shared_dir());
-    json_t *cases = json_load_file(path, 0, NULL);
-    if (!cases) {
-        skip();
-        return NULL;
-    }
-    uint8_t *out = NULL;
-    size_t i;
-    json_t *c;
-    json_array_foreach(cases, i, c)
-    {
-        const char *hex = json_string_value(json_object_get(c, "data"));
-        if (json_integer_value(json_object_get(c, "line")) != line || !hex)
-            continue;
-        size_t n = strlen(hex) / 2;
-        out = malloc(n ? n : 1);
-        assert_non_null(out);
-        for (size_t k = 0; k < n; k++) {
-            unsigned v;
-            assert_int_equal(sscanf(hex + 2 * k, "%2x", &v), 1);
-            out[k] = (uint8_t)v;
-        }
-        *len = n;
-        break;
-    }
-    json_decref(cases);
-    if (!out)
-        fail_msg("no blob for line %d", line);
-    return out;
+    return yara_case_blob("cases-elf.json", line, len);
 }
 
 static uint8_t *data_file(const char *name, size_t *len)

@@ -39,6 +39,7 @@
 #include "yara/rules_file.h"
 #include "yara/yscan.h"
 #include "test_support.h"
+#include "yrules_scan.h"
 
 /* ---- rule sets ------------------------------------------------------------------ */
 
@@ -812,47 +813,9 @@ static void too_deep_refused_at_save(void **state)
     free(text);
 }
 
-/* A scan of a loaded rule set without the engine: atom hits found by
- * searching each pattern's atom, then the strings without atoms, then the
- * conditions. Loops over huge constant ranges are not evaluated (they are
- * slow, not unsafe). */
-static bool small_bound(const struct ynode *b)
-{
-    if (b->op == YN_INT)
-        return b->i > -100000 && b->i < 100000;
-    return b->op == YN_STR_COUNT || b->op == YN_FILESIZE || b->op == YN_STR_OFFSET || b->op == YN_STR_LENGTH;
-}
-
-static bool slow_loops(const struct yrules *r)
-{
-    for (size_t i = 0; i < r->nodes.n; i++) {
-        const struct ynode *nd = &r->nodes.v[i];
-        if (nd->op == YN_FOR_IN && nd->iter_kind == YIT_RANGE &&
-            (!small_bound(&r->nodes.v[r->kids.v[nd->kid_first]]) ||
-             !small_bound(&r->nodes.v[r->kids.v[nd->kid_first + 1]])))
-            return true;
-    }
-    return false;
-}
-
 static void scan_without_engine(const struct yrules *r, const uint8_t *data, size_t len)
 {
-    if (slow_loops(r))
-        return;
-    struct yscan y;
-    assert_int_equal(yscan_init(&y, r), ASSAY_OK);
-    yscan_begin(&y, data, len, 1000, false, false, 0);
-    for (size_t end = 1; end <= len; end++)
-        for (uint32_t p = 0; p < r->patterns.n; p++) {
-            const struct ypattern *pt = &r->patterns.v[p];
-            if (pt->atom_len && pt->atom_len <= end &&
-                memcmp(data + end - pt->atom_len, yrules_bytes(r, pt->atom), pt->atom_len) == 0)
-                yscan_hit(&y, p, end);
-        }
-    yscan_finish_strings(&y);
-    yscan_evaluate(&y);
-    yscan_end(&y);
-    yscan_free(&y);
+    assert_int_equal(yrules_scan_without_engine(r, data, len, false, 0), ASSAY_OK);
 }
 
 static void every_byte_flipped(void **state)
