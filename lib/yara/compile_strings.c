@@ -38,20 +38,28 @@ static int add_bytes(struct yrules *r, const uint8_t *p, size_t n, uint32_t *off
 
 /* ---- atoms ---------------------------------------------------------------- */
 
-/* How much a byte narrows the search: common filler bytes are poor atoms. */
+/* Vectorscan's literal matcher filters on at most 8 bytes of a literal:
+ * longer ones only add work (measured: elastic's literals cut to their best
+ * 8 bytes are found 1.3x faster, its binary ones 2x). */
+#define LITERAL_MAX 8
+
+/* How much a byte narrows the search: filler bytes are poor, the bytes of
+ * the commonest x86 instructions fair, the others good. */
 static int byte_score(uint8_t c)
 {
     switch (c) {
     case 0x00: return 1;
     case 0xff: case 0x20: case 0xcc: case 0x90: return 2;
+    case 0x01: case 0x0f: case 0x24: case 0x44: case 0x48: case 0x4c: case 0x83: case 0x85:
+    case 0x89: case 0x8b: case 0x8d: case 0xc7: case 0xe8: return 3;
     default: return 4;
     }
 }
 
-/* The best window of at most ATOM_MAX bytes of p[0..n): its offset. */
+/* The best window of at most LITERAL_MAX bytes of p[0..n): its offset. */
 static size_t best_window(const uint8_t *p, size_t n, size_t *len)
 {
-    size_t w = n < ATOM_MAX ? n : ATOM_MAX, best = 0;
+    size_t w = n < LITERAL_MAX ? n : LITERAL_MAX, best = 0;
     int best_score = -1;
     for (size_t i = 0; i + w <= n; i++) {
         int s = 0;
@@ -858,7 +866,7 @@ static void fixed_span_around(const struct frag *f, size_t k, struct fixed_span 
     }
 }
 
-/* Best run of exact bytes in the span: the best-scoring RELOCATE_MAX
+/* Best run of exact bytes in the span: the best-scoring LITERAL_MAX
  * window of a run of at least RELOCATE_MIN bytes. */
 static bool best_run(const struct fixed_span *w, size_t *off, size_t *len, int *score)
 {
@@ -869,7 +877,7 @@ static bool best_run(const struct fixed_span *w, size_t *off, size_t *len, int *
         while (j < w->hi && w->mask[j] == 0xFF)
             j++;
         if (j - i >= RELOCATE_MIN) {
-            size_t wl = j - i > RELOCATE_MAX ? RELOCATE_MAX : j - i;
+            size_t wl = j - i > LITERAL_MAX ? LITERAL_MAX : j - i;
             for (size_t k = i; k + wl <= j; k++) {
                 int sc = window_score(w->value + k, wl) - (w->value[k] == 0 ? 2 : 0);
                 if (sc > *score) {
