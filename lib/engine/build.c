@@ -8,7 +8,9 @@
 #include "../sig/clam_lexpr.h"
 #include "../util/error.h"
 #include "engine.h"
+#include "gating.h"
 #include "sizefilter.h"
+#include "yara_literal.h"
 
 /* ---- ignore list (.ign2) ---------------------------------------------- */
 
@@ -255,36 +257,12 @@ static int resolve(struct pattern_list *p)
     return 0;
 }
 
-/* Every YARA pattern with an atom joins the same literal databases, with
- * pattern ids after the ClamAV bodies. */
-/* The literal handed to Vectorscan for a YARA pattern's atom: leading 00
- * bytes are dropped when enough remains (the hit still ends where the atom
- * ends, and the verifier checks the whole string); otherwise an atom
- * starting with 00 goes to the slower regex database. */
-static const uint8_t *yara_prefilter_literal(const struct yrules *y, const struct ypattern *p, uint32_t *len)
-{
-    const uint8_t *a = yrules_bytes(y, p->atom);
-    uint32_t alen = p->atom_len, skip = 0;
-    if (p->flags & YPF_MASKED) { /* values and masks, compared whole */
-        *len = 2 * alen;
-        return a;
-    }
-    while (skip < alen && a[skip] == 0)
-        skip++;
-    if (skip > 0 && alen - skip >= 2) {
-        a += skip;
-        alen -= skip;
-    }
-    *len = alen;
-    return a;
-}
-
 static int cmp_yara_atoms(const void *pa, const void *pb, void *ctx)
 {
     const struct yrules *y = ctx;
     const struct ypattern *a = &y->patterns.v[*(const uint32_t *)pa], *b = &y->patterns.v[*(const uint32_t *)pb];
     uint32_t na, nb;
-    const uint8_t *la = yara_prefilter_literal(y, a, &na), *lb = yara_prefilter_literal(y, b, &nb);
+    const uint8_t *la = engine_yara_literal(y, a, &na), *lb = engine_yara_literal(y, b, &nb);
     if (na != nb)
         return na < nb ? -1 : 1;
     if ((a->flags & YPF_MASKED) != (b->flags & YPF_MASKED))
@@ -437,7 +415,7 @@ static int chain_yara_atoms(struct engine *e, struct u32_list *heads)
         if (k > 0) {
             const struct ypattern *q = &y->patterns.v[order.v[k - 1]];
             uint32_t nq, np;
-            const uint8_t *lq = yara_prefilter_literal(y, q, &nq), *lp = yara_prefilter_literal(y, p, &np);
+            const uint8_t *lq = engine_yara_literal(y, q, &nq), *lp = engine_yara_literal(y, p, &np);
             if (nq == np && q->atom_nocase == p->atom_nocase &&
                 (q->flags & YPF_MASKED) == (p->flags & YPF_MASKED) && memcmp(lq, lp, np) == 0) {
                 /* same literal: chain after the group's head */
@@ -455,21 +433,48 @@ static int chain_yara_atoms(struct engine *e, struct u32_list *heads)
     return rc;
 }
 
+/* The gate group whose database gets the literal shared by the patterns
+ * chained from `head`: one all of them wait for, else none (0). */
+static uint8_t literal_gate(const struct engine *e, uint32_t head, const uint8_t *deferred)
+{
+    uint8_t g = deferred[head];
+    for (uint32_t p = head; p != YRULES_NONE && g; p = e->yara_atom_next.v[p])
+        if (deferred[p] != g)
+            return 0;
+    return g;
+}
+
+static int add_escaped_regex(struct pattern_list *l, const uint8_t *a, uint32_t alen, unsigned flags, unsigned id,
+                             struct util_buf *rx)
+{
+    rx->len = 0;
+    int rc = 0;
+    for (uint32_t q = 0; q < alen && rc == 0; q++)
+        rc = util_buf_printf(rx, "\\x%02x", a[q]);
+    if (rc == 0)
+        rc = util_buf_append_byte(rx, 0);
+    return rc == 0 ? add_regex(l, id, (const char *)rx->data, flags) : rc;
+}
+
 /* Every YARA pattern with an atom joins the literal databases, with pattern
- * ids after the ClamAV bodies: the main one, or the one of a header class. */
+ * ids after the ClamAV bodies: the main one, the one of a header class, or
+ * the one of a gate group. */
 static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct pattern_list *nul_atoms,
-                          struct pattern_list *class_atoms, struct util_buf *rx)
+                          struct pattern_list *class_atoms, struct pattern_list *gate_atoms, struct util_buf *rx)
 {
     const struct yrules *y = &e->yara;
     struct u32_list heads = {0};
-    int rc = choose_guard_classes(e);
+    uint8_t *deferred = malloc(y->patterns.n ? y->patterns.n : 1);
+    int rc = deferred ? choose_guard_classes(e) : util_error(ASSAY_ENOMEM, "out of memory");
     if (rc == ASSAY_OK)
         rc = chain_yara_atoms(e, &heads);
+    if (rc == ASSAY_OK)
+        rc = engine_plan_gates(e, deferred);
     for (size_t k = 0; k < heads.n && rc == ASSAY_OK; k++) {
         uint32_t i = heads.v[k];
         const struct ypattern *p = &y->patterns.v[i];
         uint32_t alen;
-        const uint8_t *a = yara_prefilter_literal(y, p, &alen);
+        const uint8_t *a = engine_yara_literal(y, p, &alen);
         unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
         unsigned id = e->yara_base + i;
         if (p->flags & YPF_MASKED) {
@@ -477,21 +482,16 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
             if (rc == 0)
                 rc = add_regex(nul_atoms, id, (const char *)rx->data, HS_FLAG_DOTALL);
         } else if (a[0] == 0) {
-            rx->len = 0;
-            rc = 0;
-            for (uint32_t q = 0; q < alen && rc == 0; q++)
-                rc = util_buf_printf(rx, "\\x%02x", a[q]);
-            if (rc == 0)
-                rc = util_buf_append_byte(rx, 0);
-            if (rc == 0)
-                rc = add_regex(nul_atoms, id, (const char *)rx->data, flags);
+            rc = add_escaped_regex(nul_atoms, a, alen, flags, id, rx);
         } else {
             uint32_t c = literal_class(e, i);
-            rc = add_literal(c < e->nclasses ? &class_atoms[c] : atoms, a, alen, flags, id);
+            uint8_t g = c < e->nclasses ? 0 : literal_gate(e, i, deferred);
+            rc = add_literal(c < e->nclasses ? &class_atoms[c] : g ? &gate_atoms[g - 1] : atoms, a, alen, flags, id);
         }
         if (rc != 0)
             rc = util_error(ASSAY_ENOMEM, "out of memory");
     }
+    free(deferred);
     util_vec_free(&heads);
     return rc;
 }
@@ -530,6 +530,7 @@ static int add_yara_prefilters(struct engine *e, struct pattern_list *regexes, s
 /* One database to compile. Vectorscan's compiler is reentrant and the
  * databases are independent, so they are compiled side by side (YARA sets
  * with header classes have two or more big ones). */
+#define HS_JOBS_MAX (3 + ENGINE_GUARD_CLASSES + ENGINE_GATE_GROUPS)
 struct hs_job {
     const struct pattern_list *list;
     bool literal;
@@ -591,7 +592,7 @@ static int compile_hs_jobs(struct hs_job *jobs, size_t n, const struct sigdb *db
     size_t helpers = cores > 1 ? (size_t)cores - 1 : 0;
     if (helpers > n - (n > 0))
         helpers = n > 0 ? n - 1 : 0;
-    pthread_t th[3 + ENGINE_GUARD_CLASSES];
+    pthread_t th[HS_JOBS_MAX];
     size_t started = 0;
     while (started < helpers && pthread_create(&th[started], NULL, hs_worker, &q) == 0)
         started++;
@@ -614,7 +615,8 @@ static int compile_hs_jobs(struct hs_job *jobs, size_t n, const struct sigdb *db
 static int build_body_databases(struct engine *e)
 {
     struct sigdb *db = &e->sig;
-    struct pattern_list atoms = {0}, nul_atoms = {0}, regexes = {0}, class_atoms[ENGINE_GUARD_CLASSES] = {0};
+    struct pattern_list atoms = {0}, nul_atoms = {0}, regexes = {0}, class_atoms[ENGINE_GUARD_CLASSES] = {0},
+                        gate_atoms[ENGINE_GATE_GROUPS] = {0};
     struct util_buf rx = {0};
     int rc = ASSAY_OK;
     for (uint32_t i = 0; i < db->bodies.n && rc == ASSAY_OK; i++) {
@@ -638,7 +640,7 @@ static int build_body_databases(struct engine *e)
     }
     e->yara_base = (uint32_t)db->bodies.n;
     if (rc == ASSAY_OK)
-        rc = add_yara_atoms(e, &atoms, &nul_atoms, class_atoms, &rx);
+        rc = add_yara_atoms(e, &atoms, &nul_atoms, class_atoms, gate_atoms, &rx);
     if (rc == ASSAY_OK)
         rc = add_yara_prefilters(e, &regexes, &rx);
     util_buf_free(&rx);
@@ -647,11 +649,16 @@ static int build_body_databases(struct engine *e)
     for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
         if (resolve(&class_atoms[c]) != 0)
             rc = util_error(ASSAY_ENOMEM, "out of memory");
-    struct hs_job jobs[3 + ENGINE_GUARD_CLASSES];
+    for (uint32_t g = 0; g < e->ngates && rc == ASSAY_OK; g++)
+        if (resolve(&gate_atoms[g]) != 0)
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
+    struct hs_job jobs[HS_JOBS_MAX];
     size_t njobs = 0;
     add_hs_job(jobs, &njobs, &atoms, true, &e->atoms, "body signatures");
     for (uint32_t c = 0; c < e->nclasses; c++)
         add_hs_job(jobs, &njobs, &class_atoms[c], true, &e->class_atoms[c], "YARA strings");
+    for (uint32_t g = 0; g < e->ngates; g++)
+        add_hs_job(jobs, &njobs, &gate_atoms[g], true, &e->gate_atoms[g], "YARA strings");
     add_hs_job(jobs, &njobs, &nul_atoms, false, &e->atoms_nul, "body signatures");
     add_hs_job(jobs, &njobs, &regexes, false, &e->fallback, "body signatures without a literal");
     if (rc == ASSAY_OK)
@@ -660,6 +667,8 @@ static int build_body_databases(struct engine *e)
     pattern_list_free(&nul_atoms);
     for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
         pattern_list_free(&class_atoms[c]);
+    for (uint32_t g = 0; g < ENGINE_GATE_GROUPS; g++)
+        pattern_list_free(&gate_atoms[g]);
     pattern_list_free(&regexes);
     return rc;
 }
@@ -780,6 +789,8 @@ void engine_free(struct engine *e)
     hs_free_database(e->atoms_nul);
     for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
         hs_free_database(e->class_atoms[c]);
+    for (uint32_t g = 0; g < ENGINE_GATE_GROUPS; g++)
+        hs_free_database(e->gate_atoms[g]);
     hs_free_database(e->fallback);
     hs_free_database(e->filenames);
     hs_free_database(e->filename_fps);
@@ -788,6 +799,7 @@ void engine_free(struct engine *e)
     if (e->zero_true.cap)
         util_vec_free(&e->zero_true);
     util_vec_free(&e->yara_atom_next);
+    util_vec_free(&e->yara_gate_open);
     if (e->size_filter.cap)
         util_vec_free(&e->size_filter);
     if (e->hash_fence.cap)

@@ -30,7 +30,7 @@
 #include "db.h"
 
 #define DBFILE_MAGIC "ASSAYDB\0"
-#define DBFILE_VERSION 2
+#define DBFILE_VERSION 3
 #define DBFILE_BOM 0x01020304u
 #define DBFILE_ALIGN 64
 
@@ -40,7 +40,9 @@ enum dbfile_section {
     SEC_HS_ATOMS, SEC_HS_FALLBACK, SEC_HS_FILENAMES, SEC_HS_FILENAME_FPS, SEC_HS_ATOMS_NUL, SEC_ZERO_TRUE,
     SEC_SIZE_FILTER, SEC_HASH_FENCE, SEC_YARA, SEC_YARA_ATOM_NEXT, SEC_YARA_CLASSES,
     SEC_HS_CLASS_ATOMS, /* ... one per guard class (engine.h) */
-    SEC_COUNT_ = SEC_HS_CLASS_ATOMS + ENGINE_GUARD_CLASSES - 1
+    SEC_YARA_GATE_OPEN = SEC_HS_CLASS_ATOMS + ENGINE_GUARD_CLASSES,
+    SEC_HS_GATE_ATOMS, /* ... one per gate group (gating.h) */
+    SEC_COUNT_ = SEC_HS_GATE_ATOMS + ENGINE_GATE_GROUPS - 1
 };
 
 struct dbfile_header {
@@ -66,7 +68,8 @@ struct dbfile_meta {
     uint32_t allow_hashes;
     uint64_t skipped_bad;
     uint8_t any_size_kinds;
-    uint8_t pad[3];
+    uint8_t yara_gates;        /* engine.ngates */
+    uint8_t pad[2];
     uint32_t yara_base;        /* engine.yara_base */
 };
 
@@ -238,6 +241,7 @@ int dbfile_save(const struct assay_db *adb, const char *path)
     }
     struct dbfile_meta meta = {.section_hashes = e->section_hashes, .allow_hashes = e->allow_hashes,
                                .skipped_bad = s->skipped_bad, .any_size_kinds = e->any_size_kinds,
+                               .yara_gates = (uint8_t)e->ngates,
                                .yara_base = yrules_empty(&e->yara) ? 0 : e->yara_base};
     struct section_src sec[SEC_COUNT_] = {
         BUF_SECTION(SEC_STRINGS, s->strings),      VEC_SECTION(SEC_SOURCES, s->sources),
@@ -255,6 +259,8 @@ int dbfile_save(const struct assay_db *adb, const char *path)
                                     yrules_empty(&e->yara) ? 0 : e->yara_atom_next.n * sizeof(uint32_t), NULL},
         [SEC_YARA_CLASSES - 1] = {SEC_YARA_CLASSES, sizeof(struct engine_guard_class), e->classes,
                                   e->nclasses * sizeof(struct engine_guard_class), NULL},
+        [SEC_YARA_GATE_OPEN - 1] = {SEC_YARA_GATE_OPEN, 1, e->yara_gate_open.v,
+                                    yrules_empty(&e->yara) ? 0 : e->yara_gate_open.n, NULL},
     };
     int rc = serialize_hs(e->atoms, SEC_HS_ATOMS, &sec[SEC_HS_ATOMS - 1]);
     if (rc == ASSAY_OK)
@@ -268,6 +274,9 @@ int dbfile_save(const struct assay_db *adb, const char *path)
     for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES && rc == ASSAY_OK; c++)
         rc = serialize_hs(c < e->nclasses ? e->class_atoms[c] : NULL, SEC_HS_CLASS_ATOMS + c,
                           &sec[SEC_HS_CLASS_ATOMS + c - 1]);
+    for (uint32_t g = 0; g < ENGINE_GATE_GROUPS && rc == ASSAY_OK; g++)
+        rc = serialize_hs(g < e->ngates ? e->gate_atoms[g] : NULL, SEC_HS_GATE_ATOMS + g,
+                          &sec[SEC_HS_GATE_ATOMS + g - 1]);
 
     /* Lay out the payload in memory, then write it in one go. */
     struct dbfile_entry table[SEC_COUNT_];
@@ -539,6 +548,35 @@ static int load_guard_classes(const struct loader *l, struct engine *e)
     return rc;
 }
 
+/* The gate groups (gating.h): per pattern the group its hits open, and a
+ * literal database per group. */
+static int load_gates(const struct loader *l, struct engine *e, uint32_t ngates)
+{
+    struct {
+        uint8_t *v;
+        size_t n, cap;
+    } open;
+    int rc = VIEW(l, SEC_YARA_GATE_OPEN, open);
+    if (rc != ASSAY_OK)
+        return rc;
+    if (ngates > ENGINE_GATE_GROUPS || open.n != (yrules_empty(&e->yara) ? 0 : e->yara.patterns.n))
+        return corrupt(l, "YARA gate groups");
+    for (size_t p = 0; p < open.n; p++)
+        if (open.v[p] > ngates)
+            return corrupt(l, "YARA gate groups");
+    if (open.n) {
+        e->yara_gate_open.v = malloc(open.n);
+        if (!e->yara_gate_open.v)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+        memcpy(e->yara_gate_open.v, open.v, open.n);
+        e->yara_gate_open.n = e->yara_gate_open.cap = open.n;
+    }
+    e->ngates = ngates;
+    for (uint32_t g = 0; g < ngates && rc == ASSAY_OK; g++)
+        rc = load_hs(l, SEC_HS_GATE_ATOMS + g, &e->gate_atoms[g]);
+    return rc;
+}
+
 static int check_header(struct loader *l)
 {
     struct dbfile_header h;
@@ -605,7 +643,8 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len, i
     if ((rc = load_hs(&l, SEC_HS_ATOMS, &e->atoms)) || (rc = load_hs(&l, SEC_HS_ATOMS_NUL, &e->atoms_nul)) ||
         (rc = load_hs(&l, SEC_HS_FALLBACK, &e->fallback)) ||
         (rc = load_hs(&l, SEC_HS_FILENAMES, &e->filenames)) ||
-        (rc = load_hs(&l, SEC_HS_FILENAME_FPS, &e->filename_fps)) || (rc = load_guard_classes(&l, e)))
+        (rc = load_hs(&l, SEC_HS_FILENAME_FPS, &e->filename_fps)) || (rc = load_guard_classes(&l, e)) ||
+        (rc = load_gates(&l, e, meta.yara_gates)))
         goto fail;
     e->section_hashes = meta.section_hashes;
     e->allow_hashes = meta.allow_hashes;

@@ -47,6 +47,10 @@ struct engine_guard_class {
     int64_t value;
 };
 
+/* Groups of gated YARA rules (gating.h): the literals of their other
+ * strings wait in one database per group. */
+#define ENGINE_GATE_GROUPS 8
+
 struct engine {
     struct sigdb sig;
     struct yrules yara;            /* YARA rules; their patterns share the atom databases */
@@ -58,6 +62,10 @@ struct engine {
     uint32_t nclasses;             /* header checks with literal databases of their own */
     struct engine_guard_class classes[ENGINE_GUARD_CLASSES];
     hs_database_t *class_atoms[ENGINE_GUARD_CLASSES];
+    uint32_t ngates;               /* gate groups with databases of their own */
+    hs_database_t *gate_atoms[ENGINE_GATE_GROUPS];
+    UTIL_VEC(uint8_t) yara_gate_open; /* per YARA pattern: the gate group its hits open, plus
+                                         one (0: none) */
     hs_database_t *fallback;
     hs_database_t *filenames;
     hs_database_t *filename_fps;
@@ -75,6 +83,8 @@ struct engine {
 struct engine_scratch {
     hs_scratch_t *atoms, *atoms_nul, *fallback, *filenames, *filename_fps;
     hs_scratch_t *class_atoms[ENGINE_GUARD_CLASSES];
+    hs_scratch_t *gate_atoms;      /* one for every gate group database */
+    uint32_t gates_open;           /* bit per gate group opened in the current object */
     /* Per-body state, valid when stamp[i] == generation (no clearing per object). */
     uint32_t *stamp;
     uint32_t *logical_stamp;       /* logical signatures evaluated in the current object */

@@ -191,9 +191,13 @@ static int on_hit(struct object *o, unsigned id, unsigned long long to, bool who
             return 0;
         if (whole_match)
             return yscan_possible(o->s->yara, id - o->e->yara_base);
-        for (uint32_t p = id - o->e->yara_base; p < o->e->yara_atom_next.n; p = o->e->yara_atom_next.v[p])
+        for (uint32_t p = id - o->e->yara_base; p < o->e->yara_atom_next.n; p = o->e->yara_atom_next.v[p]) {
             if (yscan_hit(o->s->yara, p, end))
                 return 1;
+            uint8_t g = o->e->yara_gate_open.v[p];
+            if (g && !(o->s->gates_open & (1u << (g - 1))) && yscan_pattern_found(o->s->yara, p))
+                o->s->gates_open |= 1u << (g - 1);
+        }
         return 0;
     }
     const struct sig_body *b = &o->e->sig.bodies.v[id];
@@ -683,12 +687,27 @@ static int guard_class_pass(struct object *o)
     return rc;
 }
 
+/* The literals waiting for gates (gating.h): a group's database is scanned
+ * once a gate string of its rules was hit, or always when the strings of
+ * rules that do not match are wanted too. */
+static int gate_pass(struct object *o)
+{
+    const struct engine *e = o->e;
+    struct engine_scratch *s = o->s;
+    int rc = ASSAY_OK;
+    for (uint32_t g = 0; g < e->ngates && rc == ASSAY_OK; g++)
+        if (e->gate_atoms[g] && (s->yara->all_strings || (s->gates_open & (1u << g))))
+            rc = scan_chunks(o, e->gate_atoms[g], s->gate_atoms, on_atom);
+    return rc;
+}
+
 /* Every body and logical signature over o->data (one view of the object). */
 static int body_pass(struct object *o)
 {
     const struct engine *e = o->e;
     struct engine_scratch *s = o->s;
     new_generation(e, s);
+    s->gates_open = 0;
     int rc = ASSAY_OK;
     if (e->atoms && o->len > 0)
         rc = scan_chunks(o, e->atoms, s->atoms, on_atom);
@@ -696,6 +715,8 @@ static int body_pass(struct object *o)
         rc = scan_chunks(o, e->atoms_nul, s->atoms_nul, on_atom);
     if (rc == ASSAY_OK && e->nclasses && s->yara && o->view == VIEW_RAW && o->len > 0)
         rc = guard_class_pass(o);
+    if (rc == ASSAY_OK && e->ngates && s->yara && o->view == VIEW_RAW && o->len > 0)
+        rc = gate_pass(o);
     if (rc == ASSAY_OK && e->fallback)
         rc = scan_chunks(o, e->fallback, s->fallback, on_fallback);
     if (rc == ASSAY_OK && e->direct.n)

@@ -476,6 +476,14 @@ int yscan_hit(struct yscan *y, uint32_t pi, uint64_t lit_end)
     return y->error ? 1 : 0;
 }
 
+bool yscan_pattern_found(const struct yscan *y, uint32_t pi)
+{
+    const struct ypattern *p = &y->r->patterns.v[pi];
+    if (chained(y, p)) /* settled at the end: only a failed guard rules it out */
+        return y->all_strings || y->rule_state[y->r->strings.v[p->string].rule] != YRS_FALSE;
+    return yscan_matches(y, p->string) != NULL;
+}
+
 int yscan_possible(struct yscan *y, uint32_t p)
 {
     if (util_vec_push(&y->possible, p) != 0) {

@@ -105,6 +105,9 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
 /* An atom hit of pattern `p` ending at `end` (exclusive). 0, or 1 to stop
  * the scan (out of memory: y->error set). */
 int yscan_hit(struct yscan *y, uint32_t p, uint64_t end);
+/* After its hits so far: has pattern p's string a match (a chained string:
+ * may it still get one)? */
+bool yscan_pattern_found(const struct yscan *y, uint32_t p);
 /* The prefilter of atom-less pattern p matched in this object. */
 int yscan_possible(struct yscan *y, uint32_t p);
 /* Patterns without an atom: searched over the whole object (prefiltered

@@ -1,0 +1,200 @@
+/* gating.c — choosing gated YARA rules and their groups (gating.h).
+ *
+ * The cost of a string as a gate is the expected number of its matches per
+ * byte of data, from a rough model of byte frequencies in files (zeros and
+ * spaces everywhere, ASCII letters and the commonest x86 instruction bytes
+ * often, other bytes rarely): a guess, used only to prefer one gate over
+ * another and to leave rules with common gates ungated. Groups hold the gated rules by decreasing cost, each with about
+ * the same number of waiting literals, so the rules opened most often share
+ * one database and the others stay closed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "../yara/gates.h"
+#include "gating.h"
+#include "yara_literal.h"
+
+/* Gates expected to match more often than this per byte are not used.
+ * ASSAY_GATE_ALL=1 in the environment gates every rule that has a gate: the
+ * test suites run so, to check the results stay YARA's whatever the rules. */
+#define GATE_MAX_COST 1e-12
+
+static double gate_max_cost(void)
+{
+    const char *all = getenv("ASSAY_GATE_ALL");
+    return all && strcmp(all, "1") == 0 ? 1e300 : GATE_MAX_COST;
+}
+
+static double byte_odds(uint8_t b)
+{
+    if (b == 0x00)
+        return 1.0 / 4;
+    if (b == 0xFF || b == ' ')
+        return 1.0 / 8;
+    if (b >= 'a' && b <= 'z') /* words are predictable: a few bits a letter */
+        return 1.0 / 8;
+    if (b >= 'A' && b <= 'Z')
+        return 1.0 / 16;
+    if (b >= '0' && b <= '9')
+        return 1.0 / 12;
+    if (b >= 0x21 && b < 0x7F)
+        return 1.0 / 24;
+    switch (b) {
+    case 0x01: case 0x0f: case 0x83: case 0x85: case 0x89: case 0x8b: case 0x8d: case 0xc7: case 0xe8:
+        return 1.0 / 32;
+    default:
+        return 1.0 / 128;
+    }
+}
+
+static double bytes_odds(const uint8_t *a, uint32_t n, bool nocase)
+{
+    double odds = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t b = a[i];
+        if (nocase && b >= 'A' && b <= 'Z')
+            b = (uint8_t)(b - 'A' + 'a');
+        odds *= byte_odds(b);
+    }
+    return odds;
+}
+
+/* Gates open on confirmed matches: a literal string costs its odds as a
+ * whole, other patterns those of the literal searched for them. */
+static double pattern_odds(const struct yrules *y, const struct ypattern *p)
+{
+    if (p->kind == YP_LITERAL)
+        return bytes_odds(yrules_bytes(y, p->lit), p->lit_len, p->flags & YPF_NOCASE);
+    uint32_t n;
+    const uint8_t *a = engine_yara_literal(y, p, &n);
+    if (!(p->flags & YPF_MASKED))
+        return bytes_odds(a, n, p->atom_nocase);
+    n /= 2; /* values, then masks */
+    double odds = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t mask = a[n + i];
+        odds *= mask == 0xFF ? byte_odds(a[i]) : mask == 0 ? 1.0 : 1.0 / 16;
+    }
+    return odds;
+}
+
+static double string_cost(void *ctx, uint32_t s)
+{
+    const struct yrules *y = ctx;
+    const struct ystring *st = &y->strings.v[s];
+    double cost = 0;
+    for (uint32_t k = 0; k < st->pattern_count; k++) {
+        const struct ypattern *p = &y->patterns.v[st->pattern_first + k];
+        if (p->atom_len == 0)
+            return -1; /* searched without a literal: no hit to open a gate */
+        cost += pattern_odds(y, p);
+    }
+    return st->pattern_count ? cost : -1;
+}
+
+struct gated_rule {
+    uint32_t rule;
+    struct ygate gate;
+    size_t waiting; /* patterns whose literal waits */
+};
+
+static int cmp_by_cost_desc(const void *pa, const void *pb)
+{
+    const struct gated_rule *a = pa, *b = pb;
+    if (a->gate.cost != b->gate.cost)
+        return a->gate.cost > b->gate.cost ? -1 : 1;
+    return a->rule < b->rule ? -1 : a->rule > b->rule;
+}
+
+static bool in_gate(const struct ygate *g, uint32_t s)
+{
+    for (uint32_t i = 0; i < g->n; i++)
+        if (g->strings[i] == s)
+            return true;
+    return false;
+}
+
+/* Can pattern p's literal wait in a group database? Only plain literals of
+ * the main literal database (masked and 00-led ones are regexes). */
+static bool can_wait(const struct yrules *y, const struct ypattern *p)
+{
+    uint32_t n;
+    if (p->atom_len == 0 || (p->flags & YPF_MASKED))
+        return false;
+    return engine_yara_literal(y, p, &n)[0] != 0;
+}
+
+/* Mark the patterns of rule r: gate strings open group g, the others wait. */
+static size_t mark_rule(struct engine *e, uint32_t r, const struct ygate *gate, uint8_t g, uint8_t *deferred)
+{
+    const struct yrules *y = &e->yara;
+    const struct yrule *rule = &y->rules.v[r];
+    size_t waiting = 0;
+    for (uint32_t k = 0; k < rule->string_count; k++) {
+        uint32_t s = rule->string_first + k;
+        const struct ystring *st = &y->strings.v[s];
+        bool opens = in_gate(gate, s);
+        for (uint32_t i = 0; i < st->pattern_count; i++) {
+            uint32_t p = st->pattern_first + i;
+            if (opens)
+                e->yara_gate_open.v[p] = g;
+            else if (can_wait(y, &y->patterns.v[p])) {
+                deferred[p] = g;
+                waiting++;
+            }
+        }
+    }
+    return waiting;
+}
+
+/* Deal the gated rules, by decreasing cost, into groups of about the same
+ * number of waiting literals. */
+static void deal_groups(struct engine *e, struct gated_rule *gated, size_t n, size_t waiting, uint8_t *deferred)
+{
+    size_t groups = n < ENGINE_GATE_GROUPS ? n : ENGINE_GATE_GROUPS;
+    size_t share = (waiting + groups - 1) / groups, filled = 0;
+    uint8_t g = 0;
+    qsort(gated, n, sizeof *gated, cmp_by_cost_desc);
+    for (size_t i = 0; i < n; i++) {
+        if (filled >= share && g + 1u < groups) {
+            g++;
+            filled = 0;
+        }
+        filled += mark_rule(e, gated[i].rule, &gated[i].gate, (uint8_t)(g + 1), deferred);
+    }
+    e->ngates = (uint32_t)g + 1;
+}
+
+int engine_plan_gates(struct engine *e, uint8_t *deferred)
+{
+    const struct yrules *y = &e->yara;
+    e->ngates = 0;
+    if (util_vec_reserve(&e->yara_gate_open, y->patterns.n) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    e->yara_gate_open.n = y->patterns.n;
+    memset(e->yara_gate_open.v, 0, y->patterns.n);
+    memset(deferred, 0, y->patterns.n);
+    UTIL_VEC(struct gated_rule) gated = {0};
+    size_t waiting = 0;
+    double max_cost = gate_max_cost();
+    for (uint32_t r = 0; r < y->rules.n; r++) {
+        struct gated_rule gr = {.rule = r};
+        ygate_choose(y, r, string_cost, (void *)y, &gr.gate);
+        if (gr.gate.n == 0 || gr.gate.cost > max_cost)
+            continue;
+        gr.waiting = mark_rule(e, r, &gr.gate, 1, deferred); /* counted; dealt below */
+        mark_rule(e, r, &gr.gate, 0, deferred);
+        if (gr.waiting == 0)
+            continue; /* all its strings are gates: nothing to hold back */
+        waiting += gr.waiting;
+        if (util_vec_push(&gated, gr) != 0) {
+            util_vec_free(&gated);
+            return util_error(ASSAY_ENOMEM, "out of memory");
+        }
+    }
+    if (gated.n)
+        deal_groups(e, gated.v, gated.n, waiting, deferred);
+    util_vec_free(&gated);
+    return ASSAY_OK;
+}

@@ -1,0 +1,218 @@
+/* test_yara_gates.c — the gates of YARA rules (lib/yara/gates.c) and the
+ * engine's gated literal databases (lib/engine/gating.c): which strings a
+ * condition cannot hold without, and that a gated rule still matches, and
+ * shows all its strings, exactly where it did before. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <unistd.h>
+
+#include "engine/db.h"
+#include "test_support.h"
+#include "yara/gates.h"
+#include "yara/rules.h"
+
+/* ---- the analysis ------------------------------------------------------------- */
+
+/* Costs by identifier: $a 1, $b 2, $c 3, ...; $x cannot be a gate. */
+static double cost_by_name(void *ctx, uint32_t s)
+{
+    const struct yrules *r = ctx;
+    const char *name = r->strings.v[s].ast->name;
+    if (name[1] == 'x')
+        return -1;
+    return (double)(name[1] - 'a' + 1);
+}
+
+/* The gate of the last rule of `text`, as identifiers ("$a $c"), "" when none. */
+static void gate_of(const char *text, char *out, size_t size)
+{
+    struct yrules r;
+    yrules_init(&r);
+    if (yrules_add_text(&r, "t.yar", text, strlen(text), NULL) != ASSAY_OK)
+        fail_msg("compile: %s", assay_last_error());
+    struct ygate g;
+    ygate_choose(&r, (uint32_t)r.rules.n - 1, cost_by_name, &r, &g);
+    out[0] = 0;
+    for (uint32_t i = 0; i < g.n; i++) {
+        size_t n = strlen(out);
+        snprintf(out + n, size - n, "%s%s", i ? " " : "", r.strings.v[g.strings[i]].ast->name);
+    }
+    yrules_free(&r);
+}
+
+#define STRINGS "strings: $a = \"aaaa\" $b = \"bbbb\" $c = \"cccc\" $d = \"dddd\" $x = \"xxxx\" "
+
+static void expect_gate(const char *condition, const char *want)
+{
+    char text[1024], got[256];
+    /* `true or ...` references every string and adds no gate */
+    snprintf(text, sizeof text, "rule r { " STRINGS "condition: (%s) and (true or any of them) }", condition);
+    gate_of(text, got, sizeof got);
+    if (strcmp(got, want) != 0)
+        fail_msg("condition `%s`: gate \"%s\", want \"%s\"", condition, got, want);
+}
+
+static void gates_of_boolean_conditions(void **state)
+{
+    (void)state;
+    expect_gate("$a and $b and $c and $d and $x", "$a");
+    expect_gate("$c and $b", "$b");
+    expect_gate("$a or $b or $c or $d or $x", "");     /* $x cannot open a gate */
+    expect_gate("($c or $d) and $x", "$c $d");
+    expect_gate("$b or $a", "$b $a");
+    expect_gate("not $a and $x", "");
+    expect_gate("not $a and $b", "$b");
+    expect_gate("$a or filesize > 10 and $x", "");
+    expect_gate("uint16(0) == 0x5A4D and $d and $x", "$d");
+    expect_gate("$c at 0 and $x", "$c");
+    expect_gate("$d in (0..100) and $x", "$d");
+}
+
+static void gates_of_counts(void **state)
+{
+    (void)state;
+    expect_gate("#b > 2 and $x", "$b");
+    expect_gate("#b > 0 and $x", "$b");
+    expect_gate("2 < #c and $x", "$c");
+    expect_gate("#a >= 1 and $x", "$a");
+    expect_gate("#a >= 0 and $x", "");
+    expect_gate("#a == 0 and $x", "");
+    expect_gate("#a == 3 and $x", "$a");
+    expect_gate("#a < 3 and $x", "");
+    expect_gate("#a != 3 and $x", "");
+    expect_gate("#d in (0..10) > 0 and $x", "$d");
+}
+
+static void gates_of_sets(void **state)
+{
+    (void)state;
+    expect_gate("any of them", "");                       /* $x among them */
+    expect_gate("all of them", "$a");
+    expect_gate("any of ($a, $b, $c)", "$a $b $c");
+    expect_gate("2 of ($a, $b, $c, $d)", "$a $b $c");
+    expect_gate("3 of ($a, $b, $c, $d)", "$a $b");
+    expect_gate("3 of ($x, $b, $c, $d)", "$b $c");        /* any two of four, $x left out */
+    expect_gate("5 of ($a, $b)", "$a");                   /* never holds: all is a safe bound */
+    expect_gate("none of ($a, $b)", "");
+    expect_gate("0 of ($a, $b)", "");
+    expect_gate("50% of ($d, $c, $b, $a)", "$a $b $c");   /* 2 of 4 */
+    expect_gate("all of ($c, $d) and any of ($a, $b)", "$c");  /* 3 against 1 + 2: ties go left */
+    expect_gate("all of ($d, $c) and any of ($a, $b) and $x", "$c");
+    expect_gate("all of ($d, $c) and any of ($a, $a)", "$a");
+    expect_gate("for any of ($a, $b) : ($ at 0)", "$a $b");
+    expect_gate("for all of ($c, $d) : (# > 1)", "$c");
+    expect_gate("for any of ($a, $b) : (filesize > 0)", "");
+    expect_gate("for any of ($a, $b) : (not $)", "");
+    expect_gate("for any i in (1..2) : ($a)", "");
+}
+
+/* ---- the engine ---------------------------------------------------------------- */
+
+static const char gated_rules[] =
+    /* strings of rare bytes: gated under the default threshold */
+    "rule Both { strings: $gate = { F1 E2 D3 C4 B5 A6 97 88 } $other = \"tail text\" "
+    "  condition: $gate and $other }\n"
+    "rule TwoOfThree { strings: $a = { 81 92 A3 B4 C5 D6 E7 F8 } $b = { 18 29 3A 4B 5C 6D 7E 8F } "
+    "  $c = \"plain words here\" condition: 2 of them }\n"
+    "rule Plain { strings: $p = \"tail text\" condition: $p }\n";
+
+static assay_db *gated_db(void)
+{
+    const char *pairs[] = {"g.yar", gated_rules, NULL};
+    return ts_db(pairs);
+}
+
+static size_t evidence_of(const struct ts_results *r, const char *rule)
+{
+    const struct ts_found *f = ts_find(r, rule);
+    return f ? f->evidence_count : 0;
+}
+
+static void check_gated_scans(const assay_db *db)
+{
+    struct ts_results r;
+    const uint8_t both[] = "tail text ... \xF1\xE2\xD3\xC4\xB5\xA6\x97\x88 ... tail text";
+    ts_scan(db, "both", both, sizeof both - 1, &r);
+    assert_int_equal(evidence_of(&r, "Both"), 3);        /* the gate and both matches of the other */
+    assert_int_equal(evidence_of(&r, "Plain"), 2);
+    assert_null(ts_find(&r, "TwoOfThree"));
+
+    const uint8_t other_only[] = "tail text, no gate";
+    ts_scan(db, "other", other_only, sizeof other_only - 1, &r);
+    assert_null(ts_find(&r, "Both"));
+    assert_non_null(ts_find(&r, "Plain"));
+
+    const uint8_t two[] = "\x18\x29\x3A\x4B\x5C\x6D\x7E\x8F plain words here";
+    ts_scan(db, "two", two, sizeof two - 1, &r);
+    assert_int_equal(evidence_of(&r, "TwoOfThree"), 2);
+    const uint8_t one[] = "plain words here, once";
+    ts_scan(db, "one", one, sizeof one - 1, &r);
+    assert_null(ts_find(&r, "TwoOfThree"));
+}
+
+static void gated_rules_match_as_before(void **state)
+{
+    (void)state;
+    assay_db *db = gated_db();
+    assert_non_null(db);
+    assert_true(db->engine.ngates >= 1); /* the analysis found gates and used them */
+    check_gated_scans(db);
+    assay_db_free(db);
+}
+
+static void gated_rules_survive_compiling(void **state)
+{
+    (void)state;
+    assay_db *db = gated_db();
+    assert_non_null(db);
+    char path[] = "/tmp/assay-gates-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(assay_db_save(db, path), ASSAY_OK);
+    uint32_t ngates = db->engine.ngates;
+    assay_db_free(db);
+    assay_db *back = assay_db_new();
+    assert_int_equal(assay_db_load(back, path, NULL), ASSAY_OK);
+    assert_int_equal(assay_db_finalize(back), ASSAY_OK);
+    unlink(path);
+    assert_int_equal(back->engine.ngates, ngates);
+    check_gated_scans(back);
+    assay_db_free(back);
+}
+
+/* Non-matching rules are reported with their strings (yara -n -s): the
+ * waiting literals are searched even though no gate opened. */
+static void nonmatching_rules_show_waiting_strings(void **state)
+{
+    (void)state;
+    assay_db *db = gated_db();
+    assert_non_null(db);
+    struct ts_results r;
+    memset(&r, 0, sizeof r);
+    struct assay_scan_callbacks cb = {.finding = ts_on_finding, .problem = ts_on_problem, .user = &r};
+    struct assay_scan_options o;
+    assay_scan_options_init(&o);
+    o.report_nonmatching = true;
+    const uint8_t data[] = "tail text alone";
+    assay_scan_buffer(db, "n", data, sizeof data - 1, &o, &cb, NULL);
+    assert_int_equal(evidence_of(&r, "Both"), 1); /* $other, though $gate is absent */
+    assay_db_free(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(gates_of_boolean_conditions),
+        cmocka_unit_test(gates_of_counts),
+        cmocka_unit_test(gates_of_sets),
+        cmocka_unit_test(gated_rules_match_as_before),
+        cmocka_unit_test(gated_rules_survive_compiling),
+        cmocka_unit_test(nonmatching_rules_show_waiting_strings),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
