@@ -456,6 +456,25 @@ static int add_escaped_regex(struct pattern_list *l, const uint8_t *a, uint32_t 
     return rc == 0 ? add_regex(l, id, (const char *)rx->data, flags) : rc;
 }
 
+/* Which masked windows are searched by a run of exact bytes (match.c checks
+ * the rest of the window at each hit). */
+static int index_yara_windows(struct engine *e)
+{
+    const struct yrules *y = &e->yara;
+    util_vec_free(&e->yara_window_run);
+    if (util_vec_reserve(&e->yara_window_run, y->patterns.n) != 0)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    e->yara_window_run.n = y->patterns.n;
+    for (uint32_t i = 0; i < y->patterns.n; i++) {
+        const struct ypattern *p = &y->patterns.v[i];
+        uint32_t off, len;
+        bool run = (p->flags & YPF_MASKED) && p->atom_len <= 15 &&
+                   engine_window_run(yrules_bytes(y, p->atom), p->atom_len, &off, &len);
+        e->yara_window_run.v[i] = run ? (uint8_t)(off << 4 | len) : 0;
+    }
+    return ASSAY_OK;
+}
+
 /* Every YARA pattern with an atom joins the literal databases, with pattern
  * ids after the ClamAV bodies: the main one, the one of a header class, or
  * the one of a gate group. */
@@ -470,6 +489,8 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
         rc = chain_yara_atoms(e, &heads);
     if (rc == ASSAY_OK)
         rc = engine_plan_gates(e, deferred);
+    if (rc == ASSAY_OK)
+        rc = index_yara_windows(e);
     for (size_t k = 0; k < heads.n && rc == ASSAY_OK; k++) {
         uint32_t i = heads.v[k];
         const struct ypattern *p = &y->patterns.v[i];
@@ -477,7 +498,11 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
         const uint8_t *a = engine_yara_literal(y, p, &alen);
         unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
         unsigned id = e->yara_base + i;
-        if (p->flags & YPF_MASKED) {
+        uint8_t run = e->yara_window_run.v[i];
+        if (run) { /* a masked window searched by its run of exact bytes */
+            uint32_t c = literal_class(e, i);
+            rc = add_literal(c < e->nclasses ? &class_atoms[c] : atoms, a + (run >> 4), run & 15, 0, id);
+        } else if (p->flags & YPF_MASKED) {
             rc = masked_regex(a, p->atom_len, rx);
             if (rc == 0)
                 rc = add_regex(nul_atoms, id, (const char *)rx->data, HS_FLAG_DOTALL);
@@ -800,6 +825,7 @@ void engine_free(struct engine *e)
         util_vec_free(&e->zero_true);
     util_vec_free(&e->yara_atom_next);
     util_vec_free(&e->yara_gate_open);
+    util_vec_free(&e->yara_window_run);
     if (e->size_filter.cap)
         util_vec_free(&e->size_filter);
     if (e->hash_fence.cap)

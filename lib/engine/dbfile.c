@@ -30,7 +30,7 @@
 #include "db.h"
 
 #define DBFILE_MAGIC "ASSAYDB\0"
-#define DBFILE_VERSION 3
+#define DBFILE_VERSION 4
 #define DBFILE_BOM 0x01020304u
 #define DBFILE_ALIGN 64
 
@@ -42,7 +42,8 @@ enum dbfile_section {
     SEC_HS_CLASS_ATOMS, /* ... one per guard class (engine.h) */
     SEC_YARA_GATE_OPEN = SEC_HS_CLASS_ATOMS + ENGINE_GUARD_CLASSES,
     SEC_HS_GATE_ATOMS, /* ... one per gate group (gating.h) */
-    SEC_COUNT_ = SEC_HS_GATE_ATOMS + ENGINE_GATE_GROUPS - 1
+    SEC_YARA_WINDOW_RUN = SEC_HS_GATE_ATOMS + ENGINE_GATE_GROUPS,
+    SEC_COUNT_ = SEC_YARA_WINDOW_RUN
 };
 
 struct dbfile_header {
@@ -261,6 +262,8 @@ int dbfile_save(const struct assay_db *adb, const char *path)
                                   e->nclasses * sizeof(struct engine_guard_class), NULL},
         [SEC_YARA_GATE_OPEN - 1] = {SEC_YARA_GATE_OPEN, 1, e->yara_gate_open.v,
                                     yrules_empty(&e->yara) ? 0 : e->yara_gate_open.n, NULL},
+        [SEC_YARA_WINDOW_RUN - 1] = {SEC_YARA_WINDOW_RUN, 1, e->yara_window_run.v,
+                                     yrules_empty(&e->yara) ? 0 : e->yara_window_run.n, NULL},
     };
     int rc = serialize_hs(e->atoms, SEC_HS_ATOMS, &sec[SEC_HS_ATOMS - 1]);
     if (rc == ASSAY_OK)
@@ -548,6 +551,35 @@ static int load_guard_classes(const struct loader *l, struct engine *e)
     return rc;
 }
 
+/* How masked windows are searched (engine.yara_window_run): a run must lie
+ * inside its pattern's window, so the window check at a hit stays in it. */
+static int load_window_runs(const struct loader *l, struct engine *e)
+{
+    struct {
+        uint8_t *v;
+        size_t n, cap;
+    } runs;
+    int rc = VIEW(l, SEC_YARA_WINDOW_RUN, runs);
+    if (rc != ASSAY_OK)
+        return rc;
+    const struct yrules *y = &e->yara;
+    if (runs.n != (yrules_empty(y) ? 0 : y->patterns.n))
+        return corrupt(l, "YARA window runs");
+    for (size_t p = 0; p < runs.n; p++) {
+        uint32_t off = runs.v[p] >> 4, len = runs.v[p] & 15;
+        if (runs.v[p] && (!(y->patterns.v[p].flags & YPF_MASKED) || len == 0 || off + len > y->patterns.v[p].atom_len))
+            return corrupt(l, "YARA window runs");
+    }
+    if (runs.n) {
+        e->yara_window_run.v = malloc(runs.n);
+        if (!e->yara_window_run.v)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+        memcpy(e->yara_window_run.v, runs.v, runs.n);
+        e->yara_window_run.n = e->yara_window_run.cap = runs.n;
+    }
+    return ASSAY_OK;
+}
+
 /* The gate groups (gating.h): per pattern the group its hits open, and a
  * literal database per group. */
 static int load_gates(const struct loader *l, struct engine *e, uint32_t ngates)
@@ -638,7 +670,8 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len, i
         (rc = VIEW(&l, SEC_DIRECT, e->direct)) || (rc = VIEW(&l, SEC_ZERO_TRUE, e->zero_true)) ||
         (rc = VIEW(&l, SEC_SIZE_FILTER, e->size_filter)) || (rc = VIEW(&l, SEC_HASH_FENCE, e->hash_fence)))
         goto fail;
-    if ((rc = validate(&l, e)) != ASSAY_OK || (rc = load_yara(&l, e, meta.yara_base)) != ASSAY_OK)
+    if ((rc = validate(&l, e)) != ASSAY_OK || (rc = load_yara(&l, e, meta.yara_base)) != ASSAY_OK ||
+        (rc = load_window_runs(&l, e)) != ASSAY_OK)
         goto fail;
     if ((rc = load_hs(&l, SEC_HS_ATOMS, &e->atoms)) || (rc = load_hs(&l, SEC_HS_ATOMS_NUL, &e->atoms_nul)) ||
         (rc = load_hs(&l, SEC_HS_FALLBACK, &e->fallback)) ||

@@ -66,6 +66,9 @@ struct engine {
     hs_database_t *gate_atoms[ENGINE_GATE_GROUPS];
     UTIL_VEC(uint8_t) yara_gate_open; /* per YARA pattern: the gate group its hits open, plus
                                          one (0: none) */
+    UTIL_VEC(uint8_t) yara_window_run; /* per YARA pattern: a masked window searched by its
+                                          run of exact bytes (yara_literal.h): offset << 4 |
+                                          length; 0: not so searched */
     hs_database_t *fallback;
     hs_database_t *filenames;
     hs_database_t *filename_fps;

@@ -178,6 +178,24 @@ static struct verify_input verify_input_for(const struct object *o, const struct
     return (struct verify_input){.db = &o->e->sig, .body = b, .data = o->data, .len = o->len};
 }
 
+/* A hit of the run of exact bytes of a masked window (yara_literal.h),
+ * ending at *end: does the whole window hold there? *end becomes where the
+ * window ends, as if Vectorscan had matched the window itself. */
+static bool window_holds(const struct object *o, uint32_t p, uint8_t run, uint64_t *end)
+{
+    const struct yrules *y = &o->e->yara;
+    const struct ypattern *pt = &y->patterns.v[p];
+    uint32_t off = run >> 4, len = run & 15, n = pt->atom_len;
+    if (*end < (uint64_t)off + len || *end - off - len > o->len || n > o->len - (*end - off - len))
+        return false;
+    const uint8_t *at = o->data + (*end - off - len), *value = yrules_bytes(y, pt->atom), *mask = value + n;
+    for (uint32_t i = 0; i < n; i++)
+        if ((at[i] & mask[i]) != (value[i] & mask[i]))
+            return false;
+    *end = *end - off - len + n;
+    return true;
+}
+
 /* A Vectorscan hit on body `id` ending at `to` in the current chunk: the
  * atom database reports where the atom ends, the fallback regex database
  * where a whole match ends; both are confirmed by the verifier. */
@@ -191,7 +209,11 @@ static int on_hit(struct object *o, unsigned id, unsigned long long to, bool who
             return 0;
         if (whole_match)
             return yscan_possible(o->s->yara, id - o->e->yara_base);
-        for (uint32_t p = id - o->e->yara_base; p < o->e->yara_atom_next.n; p = o->e->yara_atom_next.v[p]) {
+        uint32_t head = id - o->e->yara_base;
+        if (head < o->e->yara_window_run.n && o->e->yara_window_run.v[head] &&
+            !window_holds(o, head, o->e->yara_window_run.v[head], &end))
+            return 0;
+        for (uint32_t p = head; p < o->e->yara_atom_next.n; p = o->e->yara_atom_next.v[p]) {
             if (yscan_hit(o->s->yara, p, end))
                 return 1;
             uint8_t g = o->e->yara_gate_open.v[p];

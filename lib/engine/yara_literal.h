@@ -27,4 +27,28 @@ static inline const uint8_t *engine_yara_literal(const struct yrules *y, const s
     return a;
 }
 
+/* A masked window (YPF_MASKED: n values, then n masks) is searched by its
+ * longest run of exact bytes when that run has 2 bytes or more and does not
+ * start with 00: the literal databases find it much faster than a regex
+ * database finds the window, and the engine compares the rest of the window
+ * at each hit (match.c). False: the window goes to the regex database whole. */
+static inline bool engine_window_run(const uint8_t *window, uint32_t n, uint32_t *off, uint32_t *len)
+{
+    const uint8_t *value = window, *mask = window + n;
+    uint32_t best = 0, best_len = 0;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i;
+        while (j < n && mask[j] == 0xFF)
+            j++;
+        if (j - i > best_len && value[i] != 0) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j + 1;
+    }
+    *off = best;
+    *len = best_len;
+    return best_len >= 2;
+}
+
 #endif

@@ -142,6 +142,8 @@ d += h("c605e941824305aabb894101") + h("c61fe9418243050000894f01")      # masked
 d += h("c620e941824305aabb894101") + h("e9e9e9")                        # one miss
 d += h("8b442400894c24003d") + h("8b442400894c2401023d") + h("8b4424")  # short: two
 d += h("3141516171e9") + h("3141516171e8") + h("e9")                    # tail: one
+d += h("41518b4c24008941007745") + h("8b4c2400894177")                  # run inside: one
+d += h("41518b4c24")                                                    # window cut by the end
 open(sys.argv[1] + "/relocate.bin", "wb").write(d)
 PY
 compare "relocated literals" -w -s "$RULES/relocate.yar" "$L"

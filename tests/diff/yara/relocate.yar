@@ -58,3 +58,10 @@ rule masked_windows {
     condition:
         any of them
 }
+
+rule window_run_inside {
+    strings:
+        $w = { 4? 5? 8B 4C 24 ?? 89 4? [1-2] 77 }
+    condition:
+        $w
+}
