@@ -9,6 +9,7 @@
 #include "../util/error.h"
 #include "engine.h"
 #include "gating.h"
+#include "guard_classes.h"
 #include "sizefilter.h"
 #include "yara_literal.h"
 
@@ -299,80 +300,6 @@ static int masked_regex(const uint8_t *a, uint32_t n, struct util_buf *rx)
     return rc == 0 ? util_buf_append_byte(rx, 0) : rc;
 }
 
-/* ---- header classes (engine.h) --------------------------------------------- */
-
-static bool guard_has(const struct yguard *g, const struct engine_guard_class *c)
-{
-    for (uint8_t h = 0; h < g->nheader; h++)
-        if (g->header[h].op == YN_EQ && g->header[h].reader == c->reader && g->header[h].offset == c->offset &&
-            g->header[h].value == c->value)
-            return true;
-    return false;
-}
-
-static const struct yguard *pattern_guard(const struct yrules *y, uint32_t p)
-{
-    return &y->rules.v[y->strings.v[y->patterns.v[p].string].rule].guard;
-}
-
-struct class_count {
-    struct engine_guard_class c;
-    size_t n;
-};
-
-/* The header checks (`==` at a constant offset) required by the rules of
- * most patterns: the ENGINE_GUARD_CLASSES most common ones with at least
- * ENGINE_GUARD_CLASS_MIN patterns become classes. */
-static int choose_guard_classes(struct engine *e)
-{
-    const struct yrules *y = &e->yara;
-    UTIL_VEC(struct class_count) counts = {0};
-    for (uint32_t p = 0; p < y->patterns.n; p++) {
-        const struct yguard *g = pattern_guard(y, p);
-        for (uint8_t h = 0; h < g->nheader && y->patterns.v[p].atom_len; h++) {
-            if (g->header[h].op != YN_EQ)
-                continue;
-            struct engine_guard_class c = {g->header[h].reader, g->header[h].offset, g->header[h].value};
-            size_t k = 0;
-            while (k < counts.n && memcmp(&counts.v[k].c, &c, sizeof c) != 0)
-                k++;
-            if (k == counts.n && util_vec_push(&counts, ((struct class_count){c, 0})) != 0) {
-                util_vec_free(&counts);
-                return util_error(ASSAY_ENOMEM, "out of memory");
-            }
-            counts.v[k].n++;
-        }
-    }
-    e->nclasses = 0;
-    while (e->nclasses < ENGINE_GUARD_CLASSES) {
-        size_t best = counts.n;
-        for (size_t k = 0; k < counts.n; k++)
-            if (counts.v[k].n >= ENGINE_GUARD_CLASS_MIN && (best == counts.n || counts.v[k].n > counts.v[best].n))
-                best = k;
-        if (best == counts.n)
-            break;
-        e->classes[e->nclasses++] = counts.v[best].c;
-        counts.v[best].n = 0;
-    }
-    util_vec_free(&counts);
-    return ASSAY_OK;
-}
-
-/* The class whose database gets the literal shared by the patterns chained
- * from `head`: one every pattern's rule requires, else none (nclasses). */
-static uint32_t literal_class(const struct engine *e, uint32_t head)
-{
-    const struct yrules *y = &e->yara;
-    for (uint32_t c = 0; c < e->nclasses; c++) {
-        bool all = true;
-        for (uint32_t p = head; p != YRULES_NONE && all; p = e->yara_atom_next.v[p])
-            all = guard_has(pattern_guard(y, p), &e->classes[c]);
-        if (all)
-            return c;
-    }
-    return e->nclasses;
-}
-
 static int add_literal(struct pattern_list *l, const uint8_t *a, uint32_t alen, unsigned flags, unsigned id)
 {
     size_t off = l->text.len;
@@ -484,7 +411,7 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
     const struct yrules *y = &e->yara;
     struct u32_list heads = {0};
     uint8_t *deferred = malloc(y->patterns.n ? y->patterns.n : 1);
-    int rc = deferred ? choose_guard_classes(e) : util_error(ASSAY_ENOMEM, "out of memory");
+    int rc = deferred ? engine_choose_guard_classes(e) : util_error(ASSAY_ENOMEM, "out of memory");
     if (rc == ASSAY_OK)
         rc = chain_yara_atoms(e, &heads);
     if (rc == ASSAY_OK)
@@ -500,7 +427,7 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
         unsigned id = e->yara_base + i;
         uint8_t run = e->yara_window_run.v[i];
         if (run) { /* a masked window searched by its run of exact bytes */
-            uint32_t c = literal_class(e, i);
+            uint32_t c = engine_literal_class(e, i);
             rc = add_literal(c < e->nclasses ? &class_atoms[c] : atoms, a + (run >> 4), run & 15, 0, id);
         } else if (p->flags & YPF_MASKED) {
             rc = masked_regex(a, p->atom_len, rx);
@@ -509,7 +436,7 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
         } else if (a[0] == 0) {
             rc = add_escaped_regex(nul_atoms, a, alen, flags, id, rx);
         } else {
-            uint32_t c = literal_class(e, i);
+            uint32_t c = engine_literal_class(e, i);
             uint8_t g = c < e->nclasses ? 0 : literal_gate(e, i, deferred);
             rc = add_literal(c < e->nclasses ? &class_atoms[c] : g ? &gate_atoms[g - 1] : atoms, a, alen, flags, id);
         }

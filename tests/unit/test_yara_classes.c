@@ -1,0 +1,105 @@
+/* test_yara_classes.c — header classes (lib/engine/guard_classes.c): the
+ * literals of rules that require a header check many rules require are
+ * searched only where it holds, a stricter check shares the class of a
+ * broader one it implies, and the matches are those of YARA either way. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/db.h"
+#include "test_support.h"
+
+#define RULES_PER_CHECK 70 /* above ENGINE_GUARD_CLASS_MIN patterns */
+
+/* 70 rules requiring `check`, rule i with the string "<prefix>-<i>-string". */
+static void append_rules(char **text, size_t *len, const char *check, const char *prefix)
+{
+    for (int i = 0; i < RULES_PER_CHECK; i++) {
+        char rule[512];
+        int n = snprintf(rule, sizeof rule,
+                         "rule %s_%d { strings: $s = \"%s-%d-string\" condition: %s and $s }\n", prefix, i, prefix,
+                         i, check);
+        *text = realloc(*text, *len + (size_t)n + 1);
+        memcpy(*text + *len, rule, (size_t)n + 1);
+        *len += (size_t)n;
+    }
+}
+
+static assay_db *classes_db(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    append_rules(&text, &len, "uint32(0) == 0x464C457F", "elf32");  /* 7F 45 4C 46 */
+    append_rules(&text, &len, "uint16(0) == 0x457F", "elf16");      /* 7F 45 */
+    append_rules(&text, &len, "uint16be(0) == 0x4D5A", "mz");       /* 4D 5A */
+    append_rules(&text, &len, "int8(1) == 0x5A", "zed");            /* implied by the MZ check */
+    const char *pairs[] = {"classes.yar", text, NULL};
+    assay_db *db = ts_db(pairs);
+    free(text);
+    return db;
+}
+
+static bool has_class(const struct engine *e, uint32_t reader, uint32_t offset, int64_t value)
+{
+    for (uint32_t c = 0; c < e->nclasses; c++)
+        if (e->classes[c].reader == reader && e->classes[c].offset == offset && e->classes[c].value == value)
+            return true;
+    return false;
+}
+
+static void stricter_checks_share_the_broader_class(void **state)
+{
+    (void)state;
+    assay_db *db = classes_db();
+    assert_non_null(db);
+    const struct engine *e = &db->engine;
+    assert_int_equal(e->nclasses, 2);
+    assert_true(has_class(e, YR_UINT16, 0, 0x457F));  /* uint32(0) == 0x464C457F shares it */
+    assert_true(has_class(e, YR_INT8, 1, 0x5A));      /* uint16be(0) == 0x4D5A shares it */
+    assay_db_free(db);
+}
+
+static void scan_one(const assay_db *db, const char *header, const char *prefix, int i, struct ts_results *r)
+{
+    char data[256];
+    int n = snprintf(data, sizeof data, "%s ... %s-%d-string ...", header, prefix, i);
+    ts_scan(db, "obj", data, (size_t)n, r);
+}
+
+static void matches_where_the_checks_hold(void **state)
+{
+    (void)state;
+    assay_db *db = classes_db();
+    assert_non_null(db);
+    struct ts_results r;
+    scan_one(db, "\x7f" "ELF", "elf32", 5, &r);
+    assert_non_null(ts_find(&r, "elf32_5"));
+    scan_one(db, "\x7f" "ELF", "elf16", 69, &r);
+    assert_non_null(ts_find(&r, "elf16_69"));
+    scan_one(db, "\x7f" "EXX", "elf32", 5, &r);        /* the broader check holds, the rule's not */
+    assert_int_equal(r.n, 0);
+    scan_one(db, "\x7f" "EXX", "elf16", 7, &r);
+    assert_non_null(ts_find(&r, "elf16_7"));
+    scan_one(db, "MZ", "mz", 3, &r);
+    assert_non_null(ts_find(&r, "mz_3"));
+    scan_one(db, "MZ", "zed", 3, &r);
+    assert_non_null(ts_find(&r, "zed_3"));
+    scan_one(db, "xZ", "zed", 4, &r);
+    assert_non_null(ts_find(&r, "zed_4"));
+    scan_one(db, "xZ", "mz", 4, &r);
+    assert_int_equal(r.n, 0);
+    scan_one(db, "PK", "elf16", 1, &r);                 /* no class holds */
+    assert_int_equal(r.n, 0);
+    assay_db_free(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(stricter_checks_share_the_broader_class),
+        cmocka_unit_test(matches_where_the_checks_hold),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
