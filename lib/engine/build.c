@@ -402,11 +402,14 @@ static int index_yara_windows(struct engine *e)
     return ASSAY_OK;
 }
 
-/* Every YARA pattern with an atom joins the literal databases, with pattern
- * ids after the ClamAV bodies: the main one, the one of a header class, or
- * the one of a gate group. */
-static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct pattern_list *nul_atoms,
-                          struct pattern_list *class_atoms, struct pattern_list *gate_atoms, struct util_buf *rx)
+struct body_lists;
+static int add_yara_pattern(struct engine *e, struct body_lists *l, uint32_t i, const uint8_t *deferred,
+                            struct util_buf *rx);
+
+/* Every YARA pattern with an atom joins the databases, with pattern ids
+ * after the ClamAV bodies (chains of patterns sharing a literal by their
+ * head): the main ones, those of a header class, or the one of a gate group. */
+static int add_yara_atoms(struct engine *e, struct body_lists *l, struct util_buf *rx)
 {
     const struct yrules *y = &e->yara;
     struct u32_list heads = {0};
@@ -418,31 +421,8 @@ static int add_yara_atoms(struct engine *e, struct pattern_list *atoms, struct p
         rc = engine_plan_gates(e, deferred);
     if (rc == ASSAY_OK)
         rc = index_yara_windows(e);
-    for (size_t k = 0; k < heads.n && rc == ASSAY_OK; k++) {
-        uint32_t i = heads.v[k];
-        const struct ypattern *p = &y->patterns.v[i];
-        uint32_t alen;
-        const uint8_t *a = engine_yara_literal(y, p, &alen);
-        unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
-        unsigned id = e->yara_base + i;
-        uint8_t run = e->yara_window_run.v[i];
-        if (run) { /* a masked window searched by its run of exact bytes */
-            uint32_t c = engine_literal_class(e, i);
-            rc = add_literal(c < e->nclasses ? &class_atoms[c] : atoms, a + (run >> 4), run & 15, 0, id);
-        } else if (p->flags & YPF_MASKED) {
-            rc = masked_regex(a, p->atom_len, rx);
-            if (rc == 0)
-                rc = add_regex(nul_atoms, id, (const char *)rx->data, HS_FLAG_DOTALL);
-        } else if (a[0] == 0) {
-            rc = add_escaped_regex(nul_atoms, a, alen, flags, id, rx);
-        } else {
-            uint32_t c = engine_literal_class(e, i);
-            uint8_t g = c < e->nclasses ? 0 : literal_gate(e, i, deferred);
-            rc = add_literal(c < e->nclasses ? &class_atoms[c] : g ? &gate_atoms[g - 1] : atoms, a, alen, flags, id);
-        }
-        if (rc != 0)
-            rc = util_error(ASSAY_ENOMEM, "out of memory");
-    }
+    for (size_t k = 0; k < heads.n && rc == ASSAY_OK; k++)
+        rc = add_yara_pattern(e, l, heads.v[k], deferred, rx);
     free(deferred);
     util_vec_free(&heads);
     return rc;
@@ -482,7 +462,7 @@ static int add_yara_prefilters(struct engine *e, struct pattern_list *regexes, s
 /* One database to compile. Vectorscan's compiler is reentrant and the
  * databases are independent, so they are compiled side by side (YARA sets
  * with header classes have two or more big ones). */
-#define HS_JOBS_MAX (3 + ENGINE_GUARD_CLASSES + ENGINE_GATE_GROUPS)
+#define HS_JOBS_MAX (3 + 2 * ENGINE_GUARD_CLASSES + ENGINE_GATE_GROUPS)
 struct hs_job {
     const struct pattern_list *list;
     bool literal;
@@ -564,12 +544,82 @@ static int compile_hs_jobs(struct hs_job *jobs, size_t n, const struct sigdb *db
     return rc;
 }
 
-static int build_body_databases(struct engine *e)
+/* The pattern lists build_body_databases fills: one per Vectorscan database. */
+struct body_lists {
+    struct pattern_list atoms, nul_atoms, regexes;
+    struct pattern_list class_atoms[ENGINE_GUARD_CLASSES], class_regexes[ENGINE_GUARD_CLASSES];
+    struct pattern_list gate_atoms[ENGINE_GATE_GROUPS];
+};
+
+#define BODY_LISTS (3 + 2 * ENGINE_GUARD_CLASSES + ENGINE_GATE_GROUPS)
+
+static void every_list(struct body_lists *l, struct pattern_list *out[BODY_LISTS])
+{
+    size_t n = 0;
+    out[n++] = &l->atoms;
+    out[n++] = &l->nul_atoms;
+    out[n++] = &l->regexes;
+    for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++) {
+        out[n++] = &l->class_atoms[c];
+        out[n++] = &l->class_regexes[c];
+    }
+    for (uint32_t g = 0; g < ENGINE_GATE_GROUPS; g++)
+        out[n++] = &l->gate_atoms[g];
+}
+
+/* Each non-empty list with the database it becomes. */
+static size_t body_jobs(struct engine *e, struct body_lists *l, struct hs_job *jobs)
+{
+    size_t n = 0;
+    add_hs_job(jobs, &n, &l->atoms, true, &e->atoms, "body signatures");
+    add_hs_job(jobs, &n, &l->nul_atoms, false, &e->atoms_nul, "body signatures");
+    add_hs_job(jobs, &n, &l->regexes, false, &e->fallback, "body signatures without a literal");
+    for (uint32_t c = 0; c < e->nclasses; c++) {
+        add_hs_job(jobs, &n, &l->class_atoms[c], true, &e->class_atoms[c], "YARA strings");
+        add_hs_job(jobs, &n, &l->class_regexes[c], false, &e->class_regexes[c], "YARA strings");
+    }
+    for (uint32_t g = 0; g < e->ngates; g++)
+        add_hs_job(jobs, &n, &l->gate_atoms[g], true, &e->gate_atoms[g], "YARA strings");
+    return n;
+}
+
+/* The literal (or regex) of the chain of patterns headed by pattern i: the
+ * database of a class its rules all require, else of the gate group they
+ * all wait for, else the main one; masked windows with no run of exact
+ * bytes and literals starting with 00 (which Vectorscan's literal API
+ * refuses) as regexes. */
+static int add_yara_pattern(struct engine *e, struct body_lists *l, uint32_t i, const uint8_t *deferred,
+                            struct util_buf *rx)
+{
+    const struct yrules *y = &e->yara;
+    const struct ypattern *p = &y->patterns.v[i];
+    uint32_t alen;
+    const uint8_t *a = engine_yara_literal(y, p, &alen);
+    unsigned flags = p->atom_nocase ? HS_FLAG_CASELESS : 0;
+    unsigned id = e->yara_base + i;
+    uint32_t c = engine_literal_class(e, i);
+    struct pattern_list *literals = c < e->nclasses ? &l->class_atoms[c] : &l->atoms;
+    struct pattern_list *regexes = c < e->nclasses ? &l->class_regexes[c] : &l->nul_atoms;
+    uint8_t run = e->yara_window_run.v[i];
+    uint8_t g = c < e->nclasses ? 0 : literal_gate(e, i, deferred);
+    int rc;
+    if (run) { /* a masked window searched by its run of exact bytes */
+        rc = add_literal(literals, a + (run >> 4), run & 15, 0, id);
+    } else if (p->flags & YPF_MASKED) {
+        rc = masked_regex(a, p->atom_len, rx);
+        if (rc == 0)
+            rc = add_regex(regexes, id, (const char *)rx->data, HS_FLAG_DOTALL);
+    } else if (a[0] == 0) {
+        rc = add_escaped_regex(regexes, a, alen, flags, id, rx);
+    } else {
+        rc = add_literal(g ? &l->gate_atoms[g - 1] : literals, a, alen, flags, id);
+    }
+    return rc == 0 ? ASSAY_OK : util_error(ASSAY_ENOMEM, "out of memory");
+}
+
+static int add_body_patterns(struct engine *e, struct body_lists *l, struct util_buf *rx)
 {
     struct sigdb *db = &e->sig;
-    struct pattern_list atoms = {0}, nul_atoms = {0}, regexes = {0}, class_atoms[ENGINE_GUARD_CLASSES] = {0},
-                        gate_atoms[ENGINE_GATE_GROUPS] = {0};
-    struct util_buf rx = {0};
     int rc = ASSAY_OK;
     for (uint32_t i = 0; i < db->bodies.n && rc == ASSAY_OK; i++) {
         const struct sig_body *b = &db->bodies.v[i];
@@ -577,51 +627,44 @@ static int build_body_databases(struct engine *e)
             continue;
         if (b->atom_len > 0) {
             bool leading_nul = db->nodes.v[b->node_first + b->atom_first].value == 0;
-            if ((leading_nul ? add_atom_regex(&nul_atoms, db, i, b, &rx) : add_atom(&atoms, db, i, b)) != 0)
+            if ((leading_nul ? add_atom_regex(&l->nul_atoms, db, i, b, rx) : add_atom(&l->atoms, db, i, b)) != 0)
                 rc = util_error(ASSAY_ENOMEM, "out of memory");
         } else if (body_is_anchored(b)) {
             if (util_vec_push(&e->direct, i) != 0)
                 rc = util_error(ASSAY_ENOMEM, "out of memory");
         } else {
-            rx.len = 0;
-            if (node_regex(db, b, &rx) != 0 ||
-                add_regex(&regexes, i, (const char *)rx.data,
+            rx->len = 0;
+            if (node_regex(db, b, rx) != 0 ||
+                add_regex(&l->regexes, i, (const char *)rx->data,
                           HS_FLAG_DOTALL | HS_FLAG_ALLOWEMPTY | ((b->flags & SIG_F_NOCASE) ? HS_FLAG_CASELESS : 0)) != 0)
                 rc = util_error(ASSAY_ENOMEM, "out of memory");
         }
     }
-    e->yara_base = (uint32_t)db->bodies.n;
+    return rc;
+}
+
+static int build_body_databases(struct engine *e)
+{
+    struct body_lists lists = {0};
+    struct pattern_list *all[BODY_LISTS];
+    every_list(&lists, all);
+    struct util_buf rx = {0};
+    int rc = add_body_patterns(e, &lists, &rx);
+    e->yara_base = (uint32_t)e->sig.bodies.n;
     if (rc == ASSAY_OK)
-        rc = add_yara_atoms(e, &atoms, &nul_atoms, class_atoms, gate_atoms, &rx);
+        rc = add_yara_atoms(e, &lists, &rx);
     if (rc == ASSAY_OK)
-        rc = add_yara_prefilters(e, &regexes, &rx);
+        rc = add_yara_prefilters(e, &lists.regexes, &rx);
     util_buf_free(&rx);
-    if (rc == ASSAY_OK && (resolve(&atoms) != 0 || resolve(&nul_atoms) != 0 || resolve(&regexes) != 0))
-        rc = util_error(ASSAY_ENOMEM, "out of memory");
-    for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
-        if (resolve(&class_atoms[c]) != 0)
+    for (size_t i = 0; i < BODY_LISTS && rc == ASSAY_OK; i++)
+        if (resolve(all[i]) != 0)
             rc = util_error(ASSAY_ENOMEM, "out of memory");
-    for (uint32_t g = 0; g < e->ngates && rc == ASSAY_OK; g++)
-        if (resolve(&gate_atoms[g]) != 0)
-            rc = util_error(ASSAY_ENOMEM, "out of memory");
-    struct hs_job jobs[HS_JOBS_MAX];
-    size_t njobs = 0;
-    add_hs_job(jobs, &njobs, &atoms, true, &e->atoms, "body signatures");
-    for (uint32_t c = 0; c < e->nclasses; c++)
-        add_hs_job(jobs, &njobs, &class_atoms[c], true, &e->class_atoms[c], "YARA strings");
-    for (uint32_t g = 0; g < e->ngates; g++)
-        add_hs_job(jobs, &njobs, &gate_atoms[g], true, &e->gate_atoms[g], "YARA strings");
-    add_hs_job(jobs, &njobs, &nul_atoms, false, &e->atoms_nul, "body signatures");
-    add_hs_job(jobs, &njobs, &regexes, false, &e->fallback, "body signatures without a literal");
+    struct hs_job jobs[BODY_LISTS];
+    size_t njobs = rc == ASSAY_OK ? body_jobs(e, &lists, jobs) : 0;
     if (rc == ASSAY_OK)
-        rc = compile_hs_jobs(jobs, njobs, db);
-    pattern_list_free(&atoms);
-    pattern_list_free(&nul_atoms);
-    for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
-        pattern_list_free(&class_atoms[c]);
-    for (uint32_t g = 0; g < ENGINE_GATE_GROUPS; g++)
-        pattern_list_free(&gate_atoms[g]);
-    pattern_list_free(&regexes);
+        rc = compile_hs_jobs(jobs, njobs, &e->sig);
+    for (size_t i = 0; i < BODY_LISTS; i++)
+        pattern_list_free(all[i]);
     return rc;
 }
 
@@ -741,6 +784,8 @@ void engine_free(struct engine *e)
     hs_free_database(e->atoms_nul);
     for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
         hs_free_database(e->class_atoms[c]);
+    for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
+        hs_free_database(e->class_regexes[c]);
     for (uint32_t g = 0; g < ENGINE_GATE_GROUPS; g++)
         hs_free_database(e->gate_atoms[g]);
     hs_free_database(e->fallback);

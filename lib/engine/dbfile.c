@@ -30,7 +30,7 @@
 #include "db.h"
 
 #define DBFILE_MAGIC "ASSAYDB\0"
-#define DBFILE_VERSION 4
+#define DBFILE_VERSION 5
 #define DBFILE_BOM 0x01020304u
 #define DBFILE_ALIGN 64
 
@@ -43,7 +43,8 @@ enum dbfile_section {
     SEC_YARA_GATE_OPEN = SEC_HS_CLASS_ATOMS + ENGINE_GUARD_CLASSES,
     SEC_HS_GATE_ATOMS, /* ... one per gate group (gating.h) */
     SEC_YARA_WINDOW_RUN = SEC_HS_GATE_ATOMS + ENGINE_GATE_GROUPS,
-    SEC_COUNT_ = SEC_YARA_WINDOW_RUN
+    SEC_HS_CLASS_REGEXES, /* ... one per guard class */
+    SEC_COUNT_ = SEC_HS_CLASS_REGEXES + ENGINE_GUARD_CLASSES - 1
 };
 
 struct dbfile_header {
@@ -280,6 +281,9 @@ int dbfile_save(const struct assay_db *adb, const char *path)
     for (uint32_t g = 0; g < ENGINE_GATE_GROUPS && rc == ASSAY_OK; g++)
         rc = serialize_hs(g < e->ngates ? e->gate_atoms[g] : NULL, SEC_HS_GATE_ATOMS + g,
                           &sec[SEC_HS_GATE_ATOMS + g - 1]);
+    for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES && rc == ASSAY_OK; c++)
+        rc = serialize_hs(c < e->nclasses ? e->class_regexes[c] : NULL, SEC_HS_CLASS_REGEXES + c,
+                          &sec[SEC_HS_CLASS_REGEXES + c - 1]);
 
     /* Lay out the payload in memory, then write it in one go. */
     struct dbfile_entry table[SEC_COUNT_];
@@ -548,6 +552,8 @@ static int load_guard_classes(const struct loader *l, struct engine *e)
     e->nclasses = (uint32_t)classes.n;
     for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
         rc = load_hs(l, SEC_HS_CLASS_ATOMS + c, &e->class_atoms[c]);
+    for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
+        rc = load_hs(l, SEC_HS_CLASS_REGEXES + c, &e->class_regexes[c]);
     return rc;
 }
 

@@ -62,6 +62,7 @@ struct engine {
     uint32_t nclasses;             /* header checks with literal databases of their own */
     struct engine_guard_class classes[ENGINE_GUARD_CLASSES];
     hs_database_t *class_atoms[ENGINE_GUARD_CLASSES];
+    hs_database_t *class_regexes[ENGINE_GUARD_CLASSES]; /* their masked windows and 00-led atoms */
     uint32_t ngates;               /* gate groups with databases of their own */
     hs_database_t *gate_atoms[ENGINE_GATE_GROUPS];
     UTIL_VEC(uint8_t) yara_gate_open; /* per YARA pattern: the gate group its hits open, plus
@@ -86,6 +87,7 @@ struct engine {
 struct engine_scratch {
     hs_scratch_t *atoms, *atoms_nul, *fallback, *filenames, *filename_fps;
     hs_scratch_t *class_atoms[ENGINE_GUARD_CLASSES];
+    hs_scratch_t *class_regexes[ENGINE_GUARD_CLASSES];
     hs_scratch_t *gate_atoms;      /* one for every gate group database */
     uint32_t gates_open;           /* bit per gate group opened in the current object */
     /* Per-body state, valid when stamp[i] == generation (no clearing per object). */

@@ -703,8 +703,12 @@ static int guard_class_pass(struct object *o)
     for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++) {
         const struct engine_guard_class *g = &e->classes[c];
         struct yval v = yeval_read(s->yara, g->reader, g->offset);
-        if (e->class_atoms[c] && (s->yara->all_strings || (v.type == YV_INT && v.i == g->value)))
+        if (!s->yara->all_strings && !(v.type == YV_INT && v.i == g->value))
+            continue;
+        if (e->class_atoms[c])
             rc = scan_chunks(o, e->class_atoms[c], s->class_atoms[c], on_atom);
+        if (rc == ASSAY_OK && e->class_regexes[c])
+            rc = scan_chunks(o, e->class_regexes[c], s->class_regexes[c], on_atom);
     }
     return rc;
 }

@@ -33,6 +33,8 @@ int engine_scratch_init(struct engine_scratch *s, const struct engine *e)
         rc = clone_scratch(e->atoms_nul, &s->atoms_nul);
     for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
         rc = clone_scratch(e->class_atoms[c], &s->class_atoms[c]);
+    for (uint32_t c = 0; c < e->nclasses && rc == ASSAY_OK; c++)
+        rc = clone_scratch(e->class_regexes[c], &s->class_regexes[c]);
     for (uint32_t g = 0; g < e->ngates && rc == ASSAY_OK; g++) /* grown to fit each */
         rc = clone_scratch(e->gate_atoms[g], &s->gate_atoms);
     if (rc == ASSAY_OK)
@@ -60,6 +62,8 @@ void engine_scratch_free(struct engine_scratch *s)
     hs_free_scratch(s->atoms_nul);
     for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
         hs_free_scratch(s->class_atoms[c]);
+    for (uint32_t c = 0; c < ENGINE_GUARD_CLASSES; c++)
+        hs_free_scratch(s->class_regexes[c]);
     hs_free_scratch(s->gate_atoms);
     hs_free_scratch(s->fallback);
     hs_free_scratch(s->filenames);

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "engine/db.h"
 #include "test_support.h"
 
@@ -35,6 +37,11 @@ static assay_db *classes_db(void)
     append_rules(&text, &len, "uint16(0) == 0x457F", "elf16");      /* 7F 45 */
     append_rules(&text, &len, "uint16be(0) == 0x4D5A", "mz");       /* 4D 5A */
     append_rules(&text, &len, "int8(1) == 0x5A", "zed");            /* implied by the MZ check */
+    /* an atom starting with 00: a regex, in the class's regex database */
+    static const char nul[] = "rule elf_nul { strings: $n = { 00 00 00 C7 ?? 11 } condition: uint16(0) == 0x457F and $n }\n";
+    text = realloc(text, len + sizeof nul);
+    memcpy(text + len, nul, sizeof nul);
+    len += sizeof nul - 1;
     const char *pairs[] = {"classes.yar", text, NULL};
     assay_db *db = ts_db(pairs);
     free(text);
@@ -58,6 +65,11 @@ static void stricter_checks_share_the_broader_class(void **state)
     assert_int_equal(e->nclasses, 2);
     assert_true(has_class(e, YR_UINT16, 0, 0x457F));  /* uint32(0) == 0x464C457F shares it */
     assert_true(has_class(e, YR_INT8, 1, 0x5A));      /* uint16be(0) == 0x4D5A shares it */
+    assert_null(e->atoms_nul);                         /* the 00-led atom went to its class */
+    bool class_regexes = false;
+    for (uint32_t c = 0; c < e->nclasses; c++)
+        class_regexes |= e->class_regexes[c] != NULL;
+    assert_true(class_regexes);
     assay_db_free(db);
 }
 
@@ -68,11 +80,8 @@ static void scan_one(const assay_db *db, const char *header, const char *prefix,
     ts_scan(db, "obj", data, (size_t)n, r);
 }
 
-static void matches_where_the_checks_hold(void **state)
+static void check_matches(const assay_db *db)
 {
-    (void)state;
-    assay_db *db = classes_db();
-    assert_non_null(db);
     struct ts_results r;
     scan_one(db, "\x7f" "ELF", "elf32", 5, &r);
     assert_non_null(ts_find(&r, "elf32_5"));
@@ -92,7 +101,40 @@ static void matches_where_the_checks_hold(void **state)
     assert_int_equal(r.n, 0);
     scan_one(db, "PK", "elf16", 1, &r);                 /* no class holds */
     assert_int_equal(r.n, 0);
+    static const char nul_elf[] = "\x7f" "E..\0\0\0\xc7x\x11", nul_pk[] = "PK..\0\0\0\xc7x\x11";
+    ts_scan(db, "obj", nul_elf, sizeof nul_elf - 1, &r);
+    assert_non_null(ts_find(&r, "elf_nul"));
+    ts_scan(db, "obj", nul_pk, sizeof nul_pk - 1, &r);
+    assert_int_equal(r.n, 0);
+}
+
+static void matches_where_the_checks_hold(void **state)
+{
+    (void)state;
+    assay_db *db = classes_db();
+    assert_non_null(db);
+    check_matches(db);
     assay_db_free(db);
+}
+
+static void classes_survive_compiling(void **state)
+{
+    (void)state;
+    assay_db *db = classes_db();
+    assert_non_null(db);
+    char path[] = "/tmp/assay-classes-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(assay_db_save(db, path), ASSAY_OK);
+    assay_db_free(db);
+    assay_db *back = assay_db_new();
+    assert_int_equal(assay_db_load(back, path, NULL), ASSAY_OK);
+    assert_int_equal(assay_db_finalize(back), ASSAY_OK);
+    unlink(path);
+    assert_int_equal(back->engine.nclasses, 2);
+    check_matches(back);
+    assay_db_free(back);
 }
 
 int main(void)
@@ -100,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stricter_checks_share_the_broader_class),
         cmocka_unit_test(matches_where_the_checks_hold),
+        cmocka_unit_test(classes_survive_compiling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
