@@ -18,7 +18,7 @@
 /* Gates expected to match more often than this per byte are not used.
  * ASSAY_GATE_ALL=1 in the environment gates every rule that has a gate: the
  * test suites run so, to check the results stay YARA's whatever the rules. */
-#define GATE_MAX_COST 1e-12
+#define GATE_MAX_COST 1e-9
 
 static double gate_max_cost(void)
 {
