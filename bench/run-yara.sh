@@ -24,7 +24,8 @@
 #                 yara (a stand-in, to test this script), compile and load use yarac and
 #                 yara -C too (ASSAY_STANDIN=1 forces that mode).
 #   ASSAY_SHARED  the shared folder (default ../shared)
-#   BENCH_RUNS    runs per measure, the fastest kept (default 3; yara's corpus scan: 1 run)
+#   BENCH_RUNS    runs per measure, the fastest kept, for both tools (default 3; the machine's
+#                 speed drifts by 20% between minutes, so single runs mislead)
 # Results go to stdout as a table; paste into docs/performance.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -105,10 +106,10 @@ for set in $sets; do
         best "$set yara_loadsrc" "$runs" /dev/null yara -w "${defs[@]}" "${files[@]}" "$work/empty"
         best "$set assay_loadsrc" "$runs" /dev/null "${assay_yara[@]}" -w "${defs[@]}" "${files[@]}" "$work/empty"
         if [ "${BENCH_COMPILED:-0}" = 1 ]; then
-            measure "$set yara_scan" "$out/$set.yara.out" yara -w -p 2 -r -C "$yc" "$work/corpus"
+            best "$set yara_scan" "$runs" "$out/$set.yara.out" yara -w -p 2 -r -C "$yc" "$work/corpus"
             best "$set assay_scan" "$runs" "$out/$set.assay.out" "${assay_yara[@]}" -w -p 2 -r -C "$ac" "$work/corpus"
         else
-            measure "$set yara_scan" "$out/$set.yara.out" yara -w -p 2 -r "${defs[@]}" "${files[@]}" "$work/corpus"
+            best "$set yara_scan" "$runs" "$out/$set.yara.out" yara -w -p 2 -r "${defs[@]}" "${files[@]}" "$work/corpus"
             best "$set assay_scan" "$runs" "$out/$set.assay.out" "${assay_yara[@]}" -w -p 2 -r "${defs[@]}" "${files[@]}" "$work/corpus"
         fi
     } | tee -a "$results" >&2
