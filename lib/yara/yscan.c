@@ -38,12 +38,12 @@ int yscan_init(struct yscan *y, const struct yrules *r)
     y->back = malloc((YARA_REGEX_SCAN_LIMIT + 1) * sizeof *y->back);
     y->capped_string = YRULES_NONE;
     y->guarded = calloc(nr, sizeof *y->guarded);
+    y->guard_held = calloc(nr, sizeof *y->guard_held);
     for (size_t i = 0; y->guarded && i < r->rules.n; i++) {
         const struct yguard *g = &r->rules.v[i].guard;
-        if (g->nheader || g->size_min > 0 || g->size_max != UINT64_MAX)
-            y->guarded[y->nguarded++] = (uint32_t)i;
+        y->guarded[i] = g->nheader || g->size_min > 0 || g->size_max != UINT64_MAX;
     }
-    if (!y->guarded || !y->back || !y->rule_matched || !y->lists || !y->chain || !y->rule_state || !y->vars ||
+    if (!y->guarded || !y->guard_held || !y->back || !y->rule_matched || !y->lists || !y->chain || !y->rule_state || !y->vars ||
         !y->rx) {
         yscan_free(y);
         return util_error(ASSAY_ENOMEM, "out of memory");
@@ -83,6 +83,7 @@ void yscan_free(struct yscan *y)
     free(y->back);
     free(y->cost_ns);
     free(y->guarded);
+    free(y->guard_held);
     util_vec_free(&y->possible);
     yobj_arena_free(&y->arena);
     memset(y, 0, sizeof *y);
@@ -97,6 +98,7 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
         for (size_t i = 0; i < y->r->chain_gaps.n; i++)
             y->chain[i].stamp = 0;
         memset(y->rule_matched, 0, (y->r->rules.n ? y->r->rules.n : 1) * sizeof *y->rule_matched);
+        memset(y->guard_held, 0, (y->r->rules.n ? y->r->rules.n : 1) * sizeof *y->guard_held);
         y->generation = 1;
     }
     memset(y->rule_state, 0, y->r->rules.n);
@@ -111,18 +113,25 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
     y->modules_loaded = 0;
     y->possible.n = 0;
     y->chain_events.n = 0;
-    /* Rules whose guard fails are false before any hit is looked at. */
-    for (size_t k = 0; k < y->nguarded; k++) {
-        uint32_t i = y->guarded[k];
-        const struct yguard *g = &y->r->rules.v[i].guard;
-        bool ok = len >= g->size_min && len <= g->size_max;
-        for (uint8_t h = 0; ok && h < g->nheader; h++) {
-            struct yval v = yeval_read(y, g->header[h].reader, g->header[h].offset);
-            ok = v.type == YV_INT && ((v.i == g->header[h].value) == (g->header[h].op == YN_EQ));
-        }
-        if (!ok)
-            y->rule_state[i] = YRS_FALSE;
+}
+
+bool yscan_guard_holds(struct yscan *y, uint32_t rule)
+{
+    if (y->rule_state[rule] == YRS_FALSE)
+        return false;
+    if (!y->guarded[rule] || y->guard_held[rule] == y->generation)
+        return true;
+    const struct yguard *g = &y->r->rules.v[rule].guard;
+    bool ok = y->len >= g->size_min && y->len <= g->size_max;
+    for (uint8_t h = 0; ok && h < g->nheader; h++) {
+        struct yval v = yeval_read(y, g->header[h].reader, g->header[h].offset);
+        ok = v.type == YV_INT && ((v.i == g->header[h].value) == (g->header[h].op == YN_EQ));
     }
+    if (ok)
+        y->guard_held[rule] = y->generation;
+    else
+        y->rule_state[rule] = YRS_FALSE;
+    return ok;
 }
 
 void yscan_end(struct yscan *y)
@@ -438,7 +447,7 @@ static bool chained(const struct yscan *y, const struct ypattern *p)
 static bool skip_pattern(struct yscan *y, const struct ypattern *p, uint64_t end)
 {
     return (p->frag == 0 && string_done(y, p->string, end)) ||
-           (y->rule_state[y->r->strings.v[p->string].rule] == YRS_FALSE && !y->all_strings); /* guard failed */
+           (!y->all_strings && !yscan_guard_holds(y, y->r->strings.v[p->string].rule));
 }
 
 /* `end`: where YARA's atom ends (the literal's end + end_adj). */
@@ -476,11 +485,11 @@ int yscan_hit(struct yscan *y, uint32_t pi, uint64_t lit_end)
     return y->error ? 1 : 0;
 }
 
-bool yscan_pattern_found(const struct yscan *y, uint32_t pi)
+bool yscan_pattern_found(struct yscan *y, uint32_t pi)
 {
     const struct ypattern *p = &y->r->patterns.v[pi];
     if (chained(y, p)) /* settled at the end: only a failed guard rules it out */
-        return y->all_strings || y->rule_state[y->r->strings.v[p->string].rule] != YRS_FALSE;
+        return y->all_strings || yscan_guard_holds(y, y->r->strings.v[p->string].rule);
     return yscan_matches(y, p->string) != NULL;
 }
 
@@ -573,12 +582,12 @@ int yscan_evaluate(struct yscan *y)
 {
     const struct yrules *r = y->r;
     for (size_t i = 0; i < r->rules.n; i++) {
-        if (y->rule_state[i] == YRS_FALSE) /* its guard failed */
-            continue;
         if (r->rules.v[i].needs_match && y->rule_matched[i] != y->generation) {
             y->rule_state[i] = YRS_FALSE;
             continue;
         }
+        if (!yscan_guard_holds(y, (uint32_t)i))
+            continue;
         uint64_t t0 = y->cost_ns ? now_ns() : 0;
         struct yval v = yeval(y, r->rules.v[i].cond);
         if (y->cost_ns)

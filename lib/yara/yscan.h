@@ -88,8 +88,9 @@ struct yscan {
     int error;                  /* ASSAY_ENOMEM while matching */
     uint64_t *cost_ns;          /* per rule: time spent confirming its strings and
                                    evaluating it (NULL unless profiling) */
-    uint32_t *guarded;          /* rules with a guard (struct yguard), checked per object */
-    size_t nguarded;
+    uint8_t *guarded;           /* per rule: has a guard (struct yguard) */
+    uint32_t *guard_held;       /* per rule: generation in which its guard was checked and held
+                                   (checked at first need: most rules are never hit) */
     /* console.log output of the current object */
     void (*log)(void *user, const char *text, size_t n);
     void *log_user;
@@ -105,9 +106,12 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
 /* An atom hit of pattern `p` ending at `end` (exclusive). 0, or 1 to stop
  * the scan (out of memory: y->error set). */
 int yscan_hit(struct yscan *y, uint32_t p, uint64_t end);
+/* Does rule `rule`'s guard hold on the current object? Checked once, at
+ * first need; a failed guard makes the rule false (rule_state). */
+bool yscan_guard_holds(struct yscan *y, uint32_t rule);
 /* After its hits so far: has pattern p's string a match (a chained string:
  * may it still get one)? */
-bool yscan_pattern_found(const struct yscan *y, uint32_t p);
+bool yscan_pattern_found(struct yscan *y, uint32_t p);
 /* The prefilter of atom-less pattern p matched in this object. */
 int yscan_possible(struct yscan *y, uint32_t p);
 /* Patterns without an atom: searched over the whole object (prefiltered
