@@ -274,6 +274,10 @@ static int scan_chunks(struct object *o, const hs_database_t *db, hs_scratch_t *
         o->accept_end_after = pos + n;
         pos += n - (SIG_MAX_ATOM - 1);
     } while (1);
+    /* The next pass starts over from the beginning: give back the tail too,
+     * or every pass would leave its last chunks resident under the next one's. */
+    if (released < o->len && o->len > 2 * chunk)
+        engine_release(o->data + released, o->len - released, o->flags);
     return ASSAY_OK;
 }
 
