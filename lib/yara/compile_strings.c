@@ -346,6 +346,11 @@ static int compile_text(struct yrules *r, uint32_t string, const struct yara_str
 
 /* ---- regular expressions and hex strings ------------------------------------ */
 
+static int put_text(struct util_buf *out, const char *text)
+{
+    return util_buf_append(out, text, strlen(text));
+}
+
 static int emit_byte(struct util_buf *out, uint8_t c)
 {
     static const char hex[] = "0123456789abcdef";
@@ -374,10 +379,10 @@ static int emit_set(struct util_buf *out, const uint8_t set[32])
     int last;
     unsigned count = set_count(set, &last);
     if (count == 256)
-        return util_buf_printf(out, "[\\x00-\\xff]");
+        return put_text(out, "[\\x00-\\xff]");
     if (count == 1)
         return emit_byte(out, (uint8_t)last);
-    int rc = util_buf_printf(out, "[");
+    int rc = put_text(out, "[");
     for (unsigned c = 0; c < 256 && rc == 0;) {
         if (!((set[c >> 3] >> (c & 7)) & 1)) {
             c++;
@@ -386,10 +391,15 @@ static int emit_set(struct util_buf *out, const uint8_t set[32])
         unsigned e = c;
         while (e + 1 < 256 && ((set[(e + 1) >> 3] >> ((e + 1) & 7)) & 1))
             e++;
-        rc = e == c ? util_buf_printf(out, "\\x%02x", c) : util_buf_printf(out, "\\x%02x-\\x%02x", c, e);
+        rc = emit_byte(out, (uint8_t)c);
+        if (rc == 0 && e != c) {
+            rc = put_text(out, "-");
+            if (rc == 0)
+                rc = emit_byte(out, (uint8_t)e);
+        }
         c = e + 1;
     }
-    return rc == 0 ? util_buf_printf(out, "]") : rc;
+    return rc == 0 ? put_text(out, "]") : rc;
 }
 
 
@@ -404,7 +414,7 @@ static int hex_token_regex(const struct yara_hex_token *t, struct util_buf *out)
         if (t->mask == 0xff && !t->negated)
             return emit_byte(out, t->value);
         if (t->mask == 0 && !t->negated)
-            return util_buf_printf(out, ".");
+            return put_text(out, ".");
         uint8_t set[32] = {0};
         for (unsigned c = 0; c < 256; c++)
             if ((((uint8_t)c & t->mask) == t->value) != t->negated)
@@ -418,14 +428,14 @@ static int hex_token_regex(const struct yara_hex_token *t, struct util_buf *out)
             return util_buf_printf(out, ".{%lld}", (long long)t->jump_min);
         return util_buf_printf(out, ".{%lld,%lld}?", (long long)t->jump_min, (long long)t->jump_max);
     case YARA_HEX_ALT: {
-        int rc = util_buf_printf(out, "(");
+        int rc = put_text(out, "(");
         for (size_t i = 0; i < t->alt_count && rc == 0; i++) {
             if (i)
-                rc = util_buf_printf(out, "|");
+                rc = put_text(out, "|");
             if (rc == 0)
                 rc = hex_seq_regex(&t->alts[i], 0, t->alts[i].count, out);
         }
-        return rc == 0 ? util_buf_printf(out, ")") : rc;
+        return rc == 0 ? put_text(out, ")") : rc;
     }
     }
     return -1;
@@ -457,16 +467,16 @@ static int ast_text(const struct yara_regex_node *nodes, uint32_t idx, struct ut
     switch (n->kind) {
     case YARA_REGEX_CLASS: /* wide: the byte then 00, read backwards 00 first */
         if (wide && reverse)
-            rc = util_buf_printf(out, "\\x00");
+            rc = put_text(out, "\\x00");
         rc = rc == 0 ? emit_set(out, n->set) : rc;
-        return rc == 0 && wide && !reverse ? util_buf_printf(out, "\\x00") : rc;
+        return rc == 0 && wide && !reverse ? put_text(out, "\\x00") : rc;
     case YARA_REGEX_EMPTY:
         return 0;
     case YARA_REGEX_ASSERT: {
         uint8_t k = n->assert_kind;
         if (reverse && (k == YARA_REGEX_BOL || k == YARA_REGEX_EOL))
             k = k == YARA_REGEX_BOL ? YARA_REGEX_EOL : YARA_REGEX_BOL;
-        return util_buf_printf(out, "%s", k == YARA_REGEX_BOL     ? "^"
+        return put_text(out, k == YARA_REGEX_BOL     ? "^"
                                           : k == YARA_REGEX_EOL   ? "$"
                                           : k == YARA_REGEX_WORDB ? "\\b"
                                                                   : "\\B");
@@ -476,29 +486,29 @@ static int ast_text(const struct yara_regex_node *nodes, uint32_t idx, struct ut
         for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && rc == 0; c = nodes[c].next_sibling)
             rc = util_vec_push(&kids, c);
         if (rc == 0)
-            rc = util_buf_printf(out, "(");
+            rc = put_text(out, "(");
         for (size_t i = 0; i < kids.n && rc == 0; i++)
             rc = ast_text(nodes, kids.v[reverse ? kids.n - 1 - i : i], out, wide, reverse);
         util_vec_free(&kids);
-        return rc == 0 ? util_buf_printf(out, ")") : rc;
+        return rc == 0 ? put_text(out, ")") : rc;
     }
     case YARA_REGEX_ALT:
-        rc = util_buf_printf(out, "(");
+        rc = put_text(out, "(");
         for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && rc == 0; c = nodes[c].next_sibling) {
             if (c != n->first_child)
-                rc = util_buf_printf(out, "|");
+                rc = put_text(out, "|");
             if (rc == 0)
                 rc = ast_text(nodes, c, out, wide, reverse);
         }
-        return rc == 0 ? util_buf_printf(out, ")") : rc;
+        return rc == 0 ? put_text(out, ")") : rc;
     case YARA_REGEX_REPEAT:
-        rc = util_buf_printf(out, "(");
+        rc = put_text(out, "(");
         if (rc == 0)
             rc = ast_text(nodes, n->first_child, out, wide, reverse);
         if (rc == 0)
             rc = n->max == YARA_REGEX_INF ? util_buf_printf(out, "){%u,}", n->min)
                                           : util_buf_printf(out, "){%u,%u}", n->min, n->max);
-        return rc == 0 && !n->greedy ? util_buf_printf(out, "?") : rc;
+        return rc == 0 && !n->greedy ? put_text(out, "?") : rc;
     }
     return -1;
 }
@@ -647,12 +657,12 @@ static int repeat_rest(const struct frag *f, uint32_t rep, bool wide, bool rever
         lo = n->min - 1;
         hi = n->max == YARA_REGEX_INF ? YARA_REGEX_INF : n->max - 1;
     }
-    int rc = util_buf_printf(out, "(");
+    int rc = put_text(out, "(");
     if (rc == 0)
         rc = ast_text(f->nodes, n->first_child, out, wide, reverse);
     if (rc == 0)
         rc = hi == YARA_REGEX_INF ? util_buf_printf(out, "){%u,}", lo) : util_buf_printf(out, "){%u,%u}", lo, hi);
-    return rc == 0 && !n->greedy ? util_buf_printf(out, "?") : rc;
+    return rc == 0 && !n->greedy ? put_text(out, "?") : rc;
 }
 
 /* The forward part after node x: the rest of each enclosing sequence, outwards. */
@@ -1182,19 +1192,31 @@ static int compile_fragment(struct rx_string *s, struct yara_regex *re, const ui
     return rc;
 }
 
+static int regex_failure(const struct yara_string *ys, int rc, const struct yara_regex_error *err,
+                         struct yara_diag *diag)
+{
+    if (rc == ASSAY_ENOMEM)
+        return rc;
+    yara_diag_set(diag, ys->kind == YARA_STR_HEX ? YARA_ERR_INVALID_HEX_STRING : YARA_ERR_INVALID_REGEX, ys->pos,
+                  "invalid %s \"%s\": %s", ys->kind == YARA_STR_HEX ? "hex string" : "regular expression", ys->name,
+                  err->message);
+    return ASSAY_ESYNTAX;
+}
+
+static int build_program(const struct yara_string *ys, struct yara_regex *re, struct yara_diag *diag)
+{
+    struct yara_regex_error err = {0};
+    int rc = yara_regex_build_program(re, &err);
+    return rc == ASSAY_OK ? rc : regex_failure(ys, rc, &err, diag);
+}
+
 static int compile_program(struct yrules *r, const struct yara_string *ys, const char *src, size_t len,
                            unsigned re_flags, struct yara_regex **out, struct yara_diag *diag)
 {
     struct yara_regex_error err = {0};
     int rc = yara_regex_compile(src, len, re_flags, out, &err);
-    if (rc != ASSAY_OK) {
-        if (rc == ASSAY_ENOMEM)
-            return rc;
-        yara_diag_set(diag, ys->kind == YARA_STR_HEX ? YARA_ERR_INVALID_HEX_STRING : YARA_ERR_INVALID_REGEX,
-                      ys->pos, "invalid %s \"%s\": %s", ys->kind == YARA_STR_HEX ? "hex string" : "regular expression",
-                      ys->name, err.message);
-        return ASSAY_ESYNTAX;
-    }
+    if (rc != ASSAY_OK)
+        return regex_failure(ys, rc, &err, diag);
     if (util_vec_push(&r->regexes, *out) != 0) {
         yara_regex_free(*out);
         return oom();
@@ -1216,8 +1238,9 @@ static int whole_programs(struct rx_string *s, struct yara_regex *ascii, const u
     for (int form = 0; form < 2 && rc == ASSAY_OK; form++) {
         if (!(form ? s->wide : s->ascii))
             continue;
-        if (form == 0 && all) {
+        if (form == 0 && all) { /* a hex fragment was only parsed (compile_hex_fragments) */
             whole[0] = ascii;
+            rc = build_program(s->ys, ascii, diag);
             continue;
         }
         struct util_buf t = {0};
@@ -1351,8 +1374,8 @@ static int compile_hex_fragments(struct rx_string *s, struct yara_diag *diag)
         struct u32_vec items = {0};
         rc = hex_seq_regex(seq, start, i, &text) == 0 ? ASSAY_OK : oom();
         if (rc == ASSAY_OK)
-            rc = compile_program(s->r, s->ys, text.data ? (const char *)text.data : "", text.len, YARA_REGEX_DOTALL,
-                                 &re, diag);
+            rc = compile_program(s->r, s->ys, text.data ? (const char *)text.data : "", text.len,
+                                 YARA_REGEX_DOTALL | YARA_REGEX_PARSE_ONLY, &re, diag);
         util_buf_free(&text);
         if (rc == ASSAY_OK)
             rc = top_items(re, &items);

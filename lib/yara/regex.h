@@ -53,6 +53,8 @@
 #define YARA_REGEX_SHORTEST 8u  /* an anchored match ends at the first position any path
                                    reaches the end (YARA's fast matcher, used for hex
                                    strings without alternatives) */
+#define YARA_REGEX_PARSE_ONLY 16u /* build the AST only (for atoms and for programs of its
+                                     parts); yara_regex_build_program adds the program */
 
 #define YARA_REGEX_MAX_REPEAT 32767
 #define YARA_REGEX_MAX_DEPTH 200
@@ -119,6 +121,9 @@ struct yara_regex_error {
 int yara_regex_compile(const char *src, size_t len, unsigned flags, struct yara_regex **out,
                        struct yara_regex_error *err);
 void yara_regex_free(struct yara_regex *re);
+/* The program of a regex parsed with YARA_REGEX_PARSE_ONLY (a no-op when it
+ * has one): 0, or the errors of yara_regex_compile. */
+int yara_regex_build_program(struct yara_regex *re, struct yara_regex_error *err);
 
 /* The AST: nodes, their count and the root index. */
 const struct yara_regex_node *yara_regex_nodes(const struct yara_regex *re, size_t *count,

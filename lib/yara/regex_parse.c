@@ -489,6 +489,29 @@ static int report(struct parser *p, struct yara_regex_error *err)
     return util_error(p->status, "regex column %zu: %s", p->err_col, p->err_msg);
 }
 
+static void program(struct parser *p)
+{
+    size_t col = 0;
+    int rc = yara_regex_compile_program_(p->re, &col);
+    if (rc != 0)
+        fail(p, rc, col, "%s", rc == ASSAY_ENOMEM ? "out of memory" : "regular expression too large to compile");
+}
+
+int yara_regex_build_program(struct yara_regex *re, struct yara_regex_error *err)
+{
+    if (re->prog.n)
+        return 0;
+    struct parser p;
+    memset(&p, 0, sizeof p);
+    p.re = re;
+    if (err) {
+        err->column = 0;
+        err->message[0] = '\0';
+    }
+    program(&p);
+    return p.status ? report(&p, err) : 0;
+}
+
 int yara_regex_compile(const char *src, size_t len, unsigned flags, struct yara_regex **out,
                        struct yara_regex_error *err)
 {
@@ -510,11 +533,9 @@ int yara_regex_compile(const char *src, size_t len, unsigned flags, struct yara_
         fail(&p, ASSAY_ESYNTAX, p.pos + 1, "unbalanced parenthesis: unexpected )");
     if (p.status == 0) {
         p.re->root = root;
-        size_t col = 0;
-        int rc = yara_regex_compile_program_(p.re, &col);
-        if (rc != 0)
-            fail(&p, rc, col, "%s", rc == ASSAY_ENOMEM ? "out of memory"
-                                                       : "regular expression too large to compile");
+        p.re->flags &= ~YARA_REGEX_PARSE_ONLY;
+        if (!(flags & YARA_REGEX_PARSE_ONLY))
+            program(&p);
     }
     if (p.status != 0) {
         yara_regex_free(p.re);
