@@ -25,7 +25,8 @@
 #                 yara -C too (ASSAY_STANDIN=1 forces that mode).
 #   ASSAY_SHARED  the shared folder (default ../shared)
 #   BENCH_RUNS    runs per measure, the fastest kept, for both tools (default 3; the machine's
-#                 speed drifts by 20% between minutes, so single runs mislead)
+#                 speed drifts by 20-40% between minutes, so single runs mislead; the corpus
+#                 scans of the two tools alternate)
 # Results go to stdout as a table; paste into docs/performance.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,7 +70,24 @@ measure() { # measure LABEL OUTFILE CMD...: one run; prints "LABEL seconds kilob
 }
 best() { # best LABEL N OUTFILE CMD...: fastest of N runs (memory of that run)
     local label=$1 n=$2; shift 2
-    for _ in $(seq "$n"); do measure "$label" "$@"; done | sort -k2 -n | head -1
+    for _ in $(seq "$n"); do measure "$label" "$@"; done | sort -k3,3n | head -1
+}
+# The corpus scans: yara's and assay's runs alternate, so a slow minute of the
+# machine hits both tools alike; the fastest of each is kept.
+scan_pair() { # scan_pair SET N ASSAY_OUT ASSAY_CMD... -- YARA_OUT YARA_CMD...
+    local set=$1 n=$2 aout=$3; shift 3
+    local acmd=() ycmd=() yout
+    while [ "$1" != -- ]; do acmd+=("$1"); shift; done
+    shift; yout=$1; shift; ycmd=("$@")
+    local ys as
+    ys=$(mktemp) as=$(mktemp)
+    for _ in $(seq "$n"); do
+        measure "$set yara_scan" "$yout" "${ycmd[@]}" >>"$ys"
+        measure "$set assay_scan" "$aout" "${acmd[@]}" >>"$as"
+    done
+    sort -k3,3n "$ys" | head -1
+    sort -k3,3n "$as" | head -1
+    rm -f "$ys" "$as"
 }
 
 if [ "$standin" = 1 ]; then version="stand-in: ${assay_yara[*]}"; else version="assay $("$assay" version | cut -d' ' -f2)"; fi
@@ -106,11 +124,11 @@ for set in $sets; do
         best "$set yara_loadsrc" "$runs" /dev/null yara -w "${defs[@]}" "${files[@]}" "$work/empty"
         best "$set assay_loadsrc" "$runs" /dev/null "${assay_yara[@]}" -w "${defs[@]}" "${files[@]}" "$work/empty"
         if [ "${BENCH_COMPILED:-0}" = 1 ]; then
-            best "$set yara_scan" "$runs" "$out/$set.yara.out" yara -w -p 2 -r -C "$yc" "$work/corpus"
-            best "$set assay_scan" "$runs" "$out/$set.assay.out" "${assay_yara[@]}" -w -p 2 -r -C "$ac" "$work/corpus"
+            scan_pair "$set" "$runs" "$out/$set.assay.out" "${assay_yara[@]}" -w -p 2 -r -C "$ac" "$work/corpus" \
+                -- "$out/$set.yara.out" yara -w -p 2 -r -C "$yc" "$work/corpus"
         else
-            best "$set yara_scan" "$runs" "$out/$set.yara.out" yara -w -p 2 -r "${defs[@]}" "${files[@]}" "$work/corpus"
-            best "$set assay_scan" "$runs" "$out/$set.assay.out" "${assay_yara[@]}" -w -p 2 -r "${defs[@]}" "${files[@]}" "$work/corpus"
+            scan_pair "$set" "$runs" "$out/$set.assay.out" "${assay_yara[@]}" -w -p 2 -r "${defs[@]}" "${files[@]}" \
+                "$work/corpus" -- "$out/$set.yara.out" yara -w -p 2 -r "${defs[@]}" "${files[@]}" "$work/corpus"
         fi
     } | tee -a "$results" >&2
     [ -s "$ac" ] || echo "run-yara: WARNING: no compiled rules from: ${assay_compile[*]:0:4} ..." >&2
