@@ -173,8 +173,10 @@ int engine_plan_gates(struct engine *e, uint8_t *deferred)
     if (util_vec_reserve(&e->yara_gate_open, y->patterns.n) != 0)
         return util_error(ASSAY_ENOMEM, "out of memory");
     e->yara_gate_open.n = y->patterns.n;
-    memset(e->yara_gate_open.v, 0, y->patterns.n);
-    memset(deferred, 0, y->patterns.n);
+    if (y->patterns.n) { /* rules without strings: no vector at all */
+        memset(e->yara_gate_open.v, 0, y->patterns.n);
+        memset(deferred, 0, y->patterns.n);
+    }
     UTIL_VEC(struct gated_rule) gated = {0};
     size_t waiting = 0;
     double max_cost = gate_max_cost();
