@@ -30,7 +30,7 @@
 #include "db.h"
 
 #define DBFILE_MAGIC "ASSAYDB\0"
-#define DBFILE_VERSION 5
+#define DBFILE_VERSION 6
 #define DBFILE_BOM 0x01020304u
 #define DBFILE_ALIGN 64
 
