@@ -601,7 +601,7 @@ static int add_yara_pattern(struct engine *e, struct body_lists *l, uint32_t i, 
     struct pattern_list *literals = c < e->nclasses ? &l->class_atoms[c] : &l->atoms;
     struct pattern_list *regexes = c < e->nclasses ? &l->class_regexes[c] : &l->nul_atoms;
     uint8_t run = e->yara_window_run.v[i];
-    uint8_t g = c < e->nclasses ? 0 : literal_gate(e, i, deferred);
+    uint8_t g = literal_gate(e, i, deferred); /* before any class: a gate is rarer than a header */
     int rc;
     if (run) { /* a masked window searched by its run of exact bytes */
         rc = add_literal(literals, a + (run >> 4), run & 15, 0, id);

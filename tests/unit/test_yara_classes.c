@@ -37,6 +37,16 @@ static assay_db *classes_db(void)
     append_rules(&text, &len, "uint16(0) == 0x457F", "elf16");      /* 7F 45 */
     append_rules(&text, &len, "uint16be(0) == 0x4D5A", "mz");       /* 4D 5A */
     append_rules(&text, &len, "int8(1) == 0x5A", "zed");            /* implied by the MZ check */
+    /* rules of a class with a rare gate: their other strings wait for the gate */
+    for (int i = 0; i < 8; i++) {
+        char rule[512];
+        int n = snprintf(rule, sizeof rule,
+                         "rule gated_%d { strings: $g = { F1 E2 D3 C4 B5 A6 97 %02X } $o = \"other-%d-text\" "
+                         "condition: uint16be(0) == 0x4D5A and $g and $o }\n", i, 0x80 + i, i);
+        text = realloc(text, len + (size_t)n + 1);
+        memcpy(text + len, rule, (size_t)n + 1);
+        len += (size_t)n;
+    }
     /* an atom starting with 00: a regex, in the class's regex database */
     static const char nul[] = "rule elf_nul { strings: $n = { 00 00 00 C7 ?? 11 } condition: uint16(0) == 0x457F and $n }\n";
     text = realloc(text, len + sizeof nul);
@@ -66,6 +76,7 @@ static void stricter_checks_share_the_broader_class(void **state)
     assert_true(has_class(e, YR_UINT16, 0, 0x457F));  /* uint32(0) == 0x464C457F shares it */
     assert_true(has_class(e, YR_INT8, 1, 0x5A));      /* uint16be(0) == 0x4D5A shares it */
     assert_null(e->atoms_nul);                         /* the 00-led atom went to its class */
+    assert_int_equal(e->ngates, 2);                    /* the gated rules' other strings wait */
     bool class_regexes = false;
     for (uint32_t c = 0; c < e->nclasses; c++)
         class_regexes |= e->class_regexes[c] != NULL;
@@ -106,6 +117,15 @@ static void check_matches(const assay_db *db)
     assert_non_null(ts_find(&r, "elf_nul"));
     ts_scan(db, "obj", nul_pk, sizeof nul_pk - 1, &r);
     assert_int_equal(r.n, 0);
+    static const char gated[] = "MZ..\xf1\xe2\xd3\xc4\xb5\xa6\x97\x83..other-3-text",
+                      no_gate[] = "MZ....other-3-text", not_mz[] = "PK..\xf1\xe2\xd3\xc4\xb5\xa6\x97\x83..other-3-text";
+    ts_scan(db, "obj", gated, sizeof gated - 1, &r);
+    assert_non_null(ts_find(&r, "gated_3"));
+    assert_int_equal(ts_find(&r, "gated_3")->evidence_count, 2);
+    ts_scan(db, "obj", no_gate, sizeof no_gate - 1, &r);
+    assert_null(ts_find(&r, "gated_3"));
+    ts_scan(db, "obj", not_mz, sizeof not_mz - 1, &r);
+    assert_null(ts_find(&r, "gated_3"));
 }
 
 static void matches_where_the_checks_hold(void **state)
