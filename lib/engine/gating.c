@@ -115,14 +115,27 @@ static bool in_gate(const struct ygate *g, uint32_t s)
     return false;
 }
 
-/* Can pattern p's literal wait in a group database? Only plain literals of
- * the main literal database (masked and 00-led ones are regexes). */
+/* Can pattern p's literal wait in a group database? Only plain literals
+ * (masked windows and 00-led atoms are searched as regexes). */
 static bool can_wait(const struct yrules *y, const struct ypattern *p)
 {
     uint32_t n;
     if (p->atom_len == 0 || (p->flags & YPF_MASKED))
         return false;
     return engine_yara_literal(y, p, &n)[0] != 0;
+}
+
+/* How many of rule r's patterns would wait for its gate. */
+static size_t count_waiting(const struct yrules *y, uint32_t r, const struct ygate *gate)
+{
+    const struct yrule *rule = &y->rules.v[r];
+    size_t waiting = 0;
+    for (uint32_t k = 0; k < rule->string_count; k++) {
+        const struct ystring *st = &y->strings.v[rule->string_first + k];
+        for (uint32_t i = 0; i < st->pattern_count && !in_gate(gate, rule->string_first + k); i++)
+            waiting += can_wait(y, &y->patterns.v[st->pattern_first + i]);
+    }
+    return waiting;
 }
 
 /* Mark the patterns of rule r: gate strings open group g, the others wait. */
@@ -185,8 +198,7 @@ int engine_plan_gates(struct engine *e, uint8_t *deferred)
         ygate_choose(y, r, string_cost, (void *)y, &gr.gate);
         if (gr.gate.n == 0 || gr.gate.cost > max_cost)
             continue;
-        gr.waiting = mark_rule(e, r, &gr.gate, 1, deferred); /* counted; dealt below */
-        mark_rule(e, r, &gr.gate, 0, deferred);
+        gr.waiting = count_waiting(y, r, &gr.gate);
         if (gr.waiting == 0)
             continue; /* all its strings are gates: nothing to hold back */
         waiting += gr.waiting;
