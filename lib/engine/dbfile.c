@@ -30,7 +30,7 @@
 #include "db.h"
 
 #define DBFILE_MAGIC "ASSAYDB\0"
-#define DBFILE_VERSION 6
+#define DBFILE_VERSION 7
 #define DBFILE_BOM 0x01020304u
 #define DBFILE_ALIGN 64
 
@@ -626,7 +626,7 @@ static int check_header(struct loader *l)
     if (h.version != DBFILE_VERSION)
         return util_error(ASSAY_EFORMAT, "%s: compiled database format version %u; this assay reads version %u",
                           l->path, h.version, DBFILE_VERSION);
-    if (h.header_size != sizeof h || h.section_count == 0 || h.section_count > 64)
+    if (h.header_size != sizeof h || h.section_count == 0 || h.section_count > 128)
         return corrupt(l, "header");
     if (h.payload_size != l->len - sizeof h)
         return corrupt(l, "file is truncated or has trailing data");

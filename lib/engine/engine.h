@@ -48,10 +48,9 @@ struct engine_guard_class {
 };
 
 /* Groups of gated YARA rules (gating.h): the literals of their other
- * strings wait in one database per group. Two: more groups did not scan
- * faster (signature-base, elastic) and some of their databases took
- * Vectorscan 0.2-0.3 s each to compile. */
-#define ENGINE_GATE_GROUPS 2
+ * strings wait in one database per group, of about GATE_GROUP_LITERALS
+ * (gating.c), at most this many groups (a bit each in engine_scratch). */
+#define ENGINE_GATE_GROUPS 32
 
 struct engine {
     struct sigdb sig;

@@ -161,11 +161,21 @@ static size_t mark_rule(struct engine *e, uint32_t r, const struct ygate *gate, 
     return waiting;
 }
 
+/* Literals per gate group database: Vectorscan compiles a literal set of
+ * up to ~256 in ~8 ms into ~100 KB; bigger ones sometimes took it 0.2-0.3 s
+ * (and the groups are scanned only where opened, so their count costs
+ * little at scan time). */
+#define GATE_GROUP_LITERALS 256
+
 /* Deal the gated rules, by decreasing cost, into groups of about the same
  * number of waiting literals. */
 static void deal_groups(struct engine *e, struct gated_rule *gated, size_t n, size_t waiting, uint8_t *deferred)
 {
-    size_t groups = n < ENGINE_GATE_GROUPS ? n : ENGINE_GATE_GROUPS;
+    size_t groups = (waiting + GATE_GROUP_LITERALS - 1) / GATE_GROUP_LITERALS;
+    if (groups > ENGINE_GATE_GROUPS)
+        groups = ENGINE_GATE_GROUPS;
+    if (groups > n)
+        groups = n;
     size_t share = (waiting + groups - 1) / groups, filled = 0;
     uint8_t g = 0;
     qsort(gated, n, sizeof *gated, cmp_by_cost_desc);
