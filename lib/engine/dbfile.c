@@ -557,59 +557,58 @@ static int load_guard_classes(const struct loader *l, struct engine *e)
     return rc;
 }
 
-/* How masked windows are searched (engine.yara_window_run): a run must lie
- * inside its pattern's window, so the window check at a hit stays in it. */
-static int load_window_runs(const struct loader *l, struct engine *e)
+/* A section of one byte per YARA pattern, copied into (*v, *n, *cap); the
+ * caller checks the values. */
+static int copy_pattern_bytes(const struct loader *l, uint32_t id, const struct engine *e, const char *what,
+                              uint8_t **v, size_t *n, size_t *cap)
 {
     struct {
         uint8_t *v;
         size_t n, cap;
-    } runs;
-    int rc = VIEW(l, SEC_YARA_WINDOW_RUN, runs);
+    } bytes;
+    int rc = VIEW(l, id, bytes);
     if (rc != ASSAY_OK)
         return rc;
-    const struct yrules *y = &e->yara;
-    if (runs.n != (yrules_empty(y) ? 0 : y->patterns.n))
-        return corrupt(l, "YARA window runs");
-    for (size_t p = 0; p < runs.n; p++) {
-        uint32_t off = runs.v[p] >> 4, len = runs.v[p] & 15;
-        if (runs.v[p] && (!(y->patterns.v[p].flags & YPF_MASKED) || len == 0 || off + len > y->patterns.v[p].atom_len))
-            return corrupt(l, "YARA window runs");
-    }
-    if (runs.n) {
-        e->yara_window_run.v = malloc(runs.n);
-        if (!e->yara_window_run.v)
-            return util_error(ASSAY_ENOMEM, "out of memory");
-        memcpy(e->yara_window_run.v, runs.v, runs.n);
-        e->yara_window_run.n = e->yara_window_run.cap = runs.n;
-    }
+    if (bytes.n != (yrules_empty(&e->yara) ? 0 : e->yara.patterns.n))
+        return corrupt(l, what);
+    if (bytes.n == 0)
+        return ASSAY_OK;
+    if (!(*v = malloc(bytes.n)))
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    memcpy(*v, bytes.v, bytes.n);
+    *n = *cap = bytes.n;
     return ASSAY_OK;
+}
+
+/* How masked windows are searched (engine.yara_window_run): a run must lie
+ * inside its pattern's window, so the window check at a hit stays in it. */
+static int load_window_runs(const struct loader *l, struct engine *e)
+{
+    int rc = copy_pattern_bytes(l, SEC_YARA_WINDOW_RUN, e, "YARA window runs", &e->yara_window_run.v,
+                                &e->yara_window_run.n, &e->yara_window_run.cap);
+    const struct ypattern *pats = e->yara.patterns.v;
+    for (size_t p = 0; p < e->yara_window_run.n && rc == ASSAY_OK; p++) {
+        uint8_t run = e->yara_window_run.v[p];
+        uint32_t off = run >> 4, len = run & 15;
+        if (run && (!(pats[p].flags & YPF_MASKED) || len == 0 || off + len > pats[p].atom_len))
+            rc = corrupt(l, "YARA window runs");
+    }
+    return rc;
 }
 
 /* The gate groups (gating.h): per pattern the group its hits open, and a
  * literal database per group. */
 static int load_gates(const struct loader *l, struct engine *e, uint32_t ngates)
 {
-    struct {
-        uint8_t *v;
-        size_t n, cap;
-    } open;
-    int rc = VIEW(l, SEC_YARA_GATE_OPEN, open);
-    if (rc != ASSAY_OK)
-        return rc;
-    if (ngates > ENGINE_GATE_GROUPS || open.n != (yrules_empty(&e->yara) ? 0 : e->yara.patterns.n))
+    if (ngates > ENGINE_GATE_GROUPS)
         return corrupt(l, "YARA gate groups");
-    for (size_t p = 0; p < open.n; p++)
-        if (open.v[p] > ngates)
-            return corrupt(l, "YARA gate groups");
-    if (open.n) {
-        e->yara_gate_open.v = malloc(open.n);
-        if (!e->yara_gate_open.v)
-            return util_error(ASSAY_ENOMEM, "out of memory");
-        memcpy(e->yara_gate_open.v, open.v, open.n);
-        e->yara_gate_open.n = e->yara_gate_open.cap = open.n;
-    }
-    e->ngates = ngates;
+    int rc = copy_pattern_bytes(l, SEC_YARA_GATE_OPEN, e, "YARA gate groups", &e->yara_gate_open.v,
+                                &e->yara_gate_open.n, &e->yara_gate_open.cap);
+    for (size_t p = 0; p < e->yara_gate_open.n && rc == ASSAY_OK; p++)
+        if (e->yara_gate_open.v[p] > ngates)
+            rc = corrupt(l, "YARA gate groups");
+    if (rc == ASSAY_OK)
+        e->ngates = ngates;
     for (uint32_t g = 0; g < ngates && rc == ASSAY_OK; g++)
         rc = load_hs(l, SEC_HS_GATE_ATOMS + g, &e->gate_atoms[g]);
     return rc;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "assay.h"
 
@@ -73,13 +74,42 @@ static inline assay_db *ts_db(const char *const *pairs)
     return db;
 }
 
-static inline void ts_scan(const assay_db *db, const char *name, const void *data, size_t len, struct ts_results *r)
+/* Scan a buffer with the given options (NULL: the defaults). */
+static inline void ts_scan_with(const assay_db *db, const struct assay_scan_options *opts, const char *name,
+                                const void *data, size_t len, struct ts_results *r)
 {
     memset(r, 0, sizeof *r);
     struct assay_scan_callbacks cb = {.finding = ts_on_finding, .problem = ts_on_problem, .user = r};
     struct assay_scan_options o;
     assay_scan_options_init(&o);
-    assay_scan_buffer(db, name, data, len, &o, &cb, NULL);
+    assay_scan_buffer(db, name, data, len, opts ? opts : &o, &cb, NULL);
+}
+
+static inline void ts_scan(const assay_db *db, const char *name, const void *data, size_t len, struct ts_results *r)
+{
+    ts_scan_with(db, NULL, name, data, len, r);
+}
+
+/* `db` saved to a compiled file and loaded back (db is freed); NULL on failure. */
+static inline assay_db *ts_recompiled(assay_db *db)
+{
+    char path[] = "/tmp/assay-test-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        assay_db_free(db);
+        return NULL;
+    }
+    close(fd);
+    int rc = assay_db_save(db, path);
+    assay_db_free(db);
+    assay_db *back = rc == ASSAY_OK ? assay_db_new() : NULL;
+    if (back && (assay_db_load(back, path, NULL) != ASSAY_OK || assay_db_finalize(back) != ASSAY_OK)) {
+        fprintf(stderr, "reload failed: %s\n", assay_last_error());
+        assay_db_free(back);
+        back = NULL;
+    }
+    unlink(path);
+    return back;
 }
 
 static inline const struct ts_found *ts_find(const struct ts_results *r, const char *rule)

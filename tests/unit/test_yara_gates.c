@@ -8,8 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <unistd.h>
-
 #include "engine/db.h"
 #include "test_support.h"
 #include "yara/gates.h"
@@ -169,17 +167,9 @@ static void gated_rules_survive_compiling(void **state)
     (void)state;
     assay_db *db = gated_db();
     assert_non_null(db);
-    char path[] = "/tmp/assay-gates-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(assay_db_save(db, path), ASSAY_OK);
     uint32_t ngates = db->engine.ngates;
-    assay_db_free(db);
-    assay_db *back = assay_db_new();
-    assert_int_equal(assay_db_load(back, path, NULL), ASSAY_OK);
-    assert_int_equal(assay_db_finalize(back), ASSAY_OK);
-    unlink(path);
+    assay_db *back = ts_recompiled(db);
+    assert_non_null(back);
     assert_int_equal(back->engine.ngates, ngates);
     check_gated_scans(back);
     assay_db_free(back);
@@ -193,13 +183,11 @@ static void nonmatching_rules_show_waiting_strings(void **state)
     assay_db *db = gated_db();
     assert_non_null(db);
     struct ts_results r;
-    memset(&r, 0, sizeof r);
-    struct assay_scan_callbacks cb = {.finding = ts_on_finding, .problem = ts_on_problem, .user = &r};
     struct assay_scan_options o;
     assay_scan_options_init(&o);
     o.report_nonmatching = true;
     const uint8_t data[] = "tail text alone";
-    assay_scan_buffer(db, "n", data, sizeof data - 1, &o, &cb, NULL);
+    ts_scan_with(db, &o, "n", data, sizeof data - 1, &r);
     assert_int_equal(evidence_of(&r, "Both"), 1); /* $other, though $gate is absent */
     assay_db_free(db);
 }
