@@ -18,6 +18,7 @@
 #include "assay.h"
 #include "sig/sigdb.h"
 #include "util/error.h"
+#include "yara/hex_regex.h"
 #include "yara/regex.h"
 #include "yara/rules.h"
 
@@ -346,18 +347,6 @@ static int compile_text(struct yrules *r, uint32_t string, const struct yara_str
 
 /* ---- regular expressions and hex strings ------------------------------------ */
 
-static int put_text(struct util_buf *out, const char *text)
-{
-    return util_buf_append(out, text, strlen(text));
-}
-
-static int emit_byte(struct util_buf *out, uint8_t c)
-{
-    static const char hex[] = "0123456789abcdef";
-    char t[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-    return util_buf_append(out, t, 4);
-}
-
 /* Members of a 256-bit set, and the highest one (-1 when empty). */
 static unsigned set_count(const uint8_t set[32], int *last)
 {
@@ -374,81 +363,6 @@ static unsigned set_count(const uint8_t set[32], int *last)
     return count;
 }
 
-static int emit_set(struct util_buf *out, const uint8_t set[32])
-{
-    int last;
-    unsigned count = set_count(set, &last);
-    if (count == 256)
-        return put_text(out, "[\\x00-\\xff]");
-    if (count == 1)
-        return emit_byte(out, (uint8_t)last);
-    int rc = put_text(out, "[");
-    for (unsigned c = 0; c < 256 && rc == 0;) {
-        if (!((set[c >> 3] >> (c & 7)) & 1)) {
-            c++;
-            continue;
-        }
-        unsigned e = c;
-        while (e + 1 < 256 && ((set[(e + 1) >> 3] >> ((e + 1) & 7)) & 1))
-            e++;
-        rc = emit_byte(out, (uint8_t)c);
-        if (rc == 0 && e != c) {
-            rc = put_text(out, "-");
-            if (rc == 0)
-                rc = emit_byte(out, (uint8_t)e);
-        }
-        c = e + 1;
-    }
-    return rc == 0 ? put_text(out, "]") : rc;
-}
-
-
-static int hex_seq_regex(const struct yara_hex_seq *seq, size_t from, size_t to, struct util_buf *out);
-
-/* A hex token as YARA's regex: ?? is `.` (the string is compiled with `s`),
- * nibbles and ~ bytes are classes, jumps are lazy `.{n,m}?`. */
-static int hex_token_regex(const struct yara_hex_token *t, struct util_buf *out)
-{
-    switch (t->kind) {
-    case YARA_HEX_BYTE: {
-        if (t->mask == 0xff && !t->negated)
-            return emit_byte(out, t->value);
-        if (t->mask == 0 && !t->negated)
-            return put_text(out, ".");
-        uint8_t set[32] = {0};
-        for (unsigned c = 0; c < 256; c++)
-            if ((((uint8_t)c & t->mask) == t->value) != t->negated)
-                set[c >> 3] |= (uint8_t)(1u << (c & 7));
-        return emit_set(out, set);
-    }
-    case YARA_HEX_JUMP:
-        if (t->jump_max < 0)
-            return util_buf_printf(out, ".{%lld,}?", (long long)t->jump_min);
-        if (t->jump_min == t->jump_max)
-            return util_buf_printf(out, ".{%lld}", (long long)t->jump_min);
-        return util_buf_printf(out, ".{%lld,%lld}?", (long long)t->jump_min, (long long)t->jump_max);
-    case YARA_HEX_ALT: {
-        int rc = put_text(out, "(");
-        for (size_t i = 0; i < t->alt_count && rc == 0; i++) {
-            if (i)
-                rc = put_text(out, "|");
-            if (rc == 0)
-                rc = hex_seq_regex(&t->alts[i], 0, t->alts[i].count, out);
-        }
-        return rc == 0 ? put_text(out, ")") : rc;
-    }
-    }
-    return -1;
-}
-
-static int hex_seq_regex(const struct yara_hex_seq *seq, size_t from, size_t to, struct util_buf *out)
-{
-    for (size_t i = from; i < to; i++)
-        if (hex_token_regex(&seq->tokens[i], out) != 0)
-            return -1;
-    return 0;
-}
-
 static bool hex_has_alt(const struct yara_hex_seq *seq)
 {
     for (size_t i = 0; i < seq->count; i++)
@@ -456,73 +370,6 @@ static bool hex_has_alt(const struct yara_hex_seq *seq)
             return true;
     return false;
 }
-
-/* Regex text of an AST: `wide` puts \x00 after every consuming class (the
- * wide form of a regular expression); `reverse` writes it backwards (for
- * matching right to left: sequences reversed, ^ and $ swapped). */
-static int ast_text(const struct yara_regex_node *nodes, uint32_t idx, struct util_buf *out, bool wide, bool reverse)
-{
-    const struct yara_regex_node *n = &nodes[idx];
-    int rc = 0;
-    switch (n->kind) {
-    case YARA_REGEX_CLASS: /* wide: the byte then 00, read backwards 00 first */
-        if (wide && reverse)
-            rc = put_text(out, "\\x00");
-        rc = rc == 0 ? emit_set(out, n->set) : rc;
-        return rc == 0 && wide && !reverse ? put_text(out, "\\x00") : rc;
-    case YARA_REGEX_EMPTY:
-        return 0;
-    case YARA_REGEX_ASSERT: {
-        uint8_t k = n->assert_kind;
-        if (reverse && (k == YARA_REGEX_BOL || k == YARA_REGEX_EOL))
-            k = k == YARA_REGEX_BOL ? YARA_REGEX_EOL : YARA_REGEX_BOL;
-        return put_text(out, k == YARA_REGEX_BOL     ? "^"
-                                          : k == YARA_REGEX_EOL   ? "$"
-                                          : k == YARA_REGEX_WORDB ? "\\b"
-                                                                  : "\\B");
-    }
-    case YARA_REGEX_CONCAT: {
-        UTIL_VEC(uint32_t) kids = {0};
-        for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && rc == 0; c = nodes[c].next_sibling)
-            rc = util_vec_push(&kids, c);
-        if (rc == 0)
-            rc = put_text(out, "(");
-        for (size_t i = 0; i < kids.n && rc == 0; i++)
-            rc = ast_text(nodes, kids.v[reverse ? kids.n - 1 - i : i], out, wide, reverse);
-        util_vec_free(&kids);
-        return rc == 0 ? put_text(out, ")") : rc;
-    }
-    case YARA_REGEX_ALT:
-        rc = put_text(out, "(");
-        for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && rc == 0; c = nodes[c].next_sibling) {
-            if (c != n->first_child)
-                rc = put_text(out, "|");
-            if (rc == 0)
-                rc = ast_text(nodes, c, out, wide, reverse);
-        }
-        return rc == 0 ? put_text(out, ")") : rc;
-    case YARA_REGEX_REPEAT:
-        rc = put_text(out, "(");
-        if (rc == 0)
-            rc = ast_text(nodes, n->first_child, out, wide, reverse);
-        if (rc == 0)
-            rc = n->max == YARA_REGEX_INF ? util_buf_printf(out, "){%u,}", n->min)
-                                          : util_buf_printf(out, "){%u,%u}", n->min, n->max);
-        return rc == 0 && !n->greedy ? put_text(out, "?") : rc;
-    }
-    return -1;
-}
-
-int yara_regex_pcre(const struct yara_regex *re, struct util_buf *out)
-{
-    size_t count;
-    uint32_t root;
-    const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
-    if (ast_text(nodes, root, out, false, false) != 0)
-        return -1;
-    return util_buf_append_byte(out, 0);
-}
-
 
 /* ---- "may slow down scanning" for regexes and hex strings ----------------------
  * Our measure, tuned on YARA's expectations: the best run of fixed bytes at the
@@ -611,6 +458,11 @@ static void note_regex_quality(struct yrules *r, uint32_t string, const struct y
 
 #define CHAIN_THRESHOLD 200
 
+struct u32_vec {                     /* a UTIL_VEC(uint32_t) with a name */
+    uint32_t *v;
+    size_t n, cap;
+};
+
 struct frag {                        /* one fragment of a string, on its AST */
     const struct yara_regex_node *nodes;
     const uint32_t *items;           /* its top-level sequence */
@@ -636,105 +488,123 @@ static size_t item_index(const struct frag *f, uint32_t x)
     return i;
 }
 
-static int seq_text(const struct frag *f, size_t from, size_t to, bool wide, bool reverse, struct util_buf *out)
+/* The forward and backward programs are built from parts of the fragment's
+ * AST (regex_build.c), a half at a time. */
+struct half {
+    struct yara_regex *re;
+    struct yara_regex_list items;    /* its top-level sequence */
+    bool wide;
+};
+
+static void put_node(struct half *h, const struct frag *f, uint32_t idx, bool reverse)
 {
-    int rc = 0;
-    for (size_t i = from; i < to && rc == 0; i++)
-        rc = ast_text(f->nodes, f->items[reverse ? to - 1 - (i - from) : i], out, wide, reverse);
-    return rc;
+    yara_regex_append_copy(h->re, &h->items, f->nodes, idx, h->wide, reverse);
+}
+
+static void put_seq(struct half *h, const struct frag *f, size_t from, size_t to, bool reverse)
+{
+    for (size_t i = from; i < to; i++)
+        put_node(h, f, f->items[reverse ? to - 1 - (i - from) : i], reverse);
 }
 
 /* What is left of a repeat whose first iteration holds the split point:
  * `+` may loop on (both ways); {n,m} has n-1..m-1 more iterations, after it
  * only (YARA's code of a counted repeat puts an atom in its first copy). */
-static int repeat_rest(const struct frag *f, uint32_t rep, bool wide, bool reverse, struct util_buf *out)
+static void put_repeat_rest(struct half *h, const struct frag *f, uint32_t rep, bool reverse)
 {
     const struct yara_regex_node *n = &f->nodes[rep];
     uint32_t lo = 0, hi = YARA_REGEX_INF;
     if (n->ykind != YARA_YK_PLUS) {
         if (reverse || n->min == 0 || n->max == 1)
-            return 0;
+            return;
         lo = n->min - 1;
         hi = n->max == YARA_REGEX_INF ? YARA_REGEX_INF : n->max - 1;
     }
-    int rc = put_text(out, "(");
-    if (rc == 0)
-        rc = ast_text(f->nodes, n->first_child, out, wide, reverse);
-    if (rc == 0)
-        rc = hi == YARA_REGEX_INF ? util_buf_printf(out, "){%u,}", lo) : util_buf_printf(out, "){%u,%u}", lo, hi);
-    return rc == 0 && !n->greedy ? put_text(out, "?") : rc;
+    uint32_t child = yara_regex_add_copy(h->re, f->nodes, n->first_child, h->wide, reverse);
+    yara_regex_list_append(h->re, &h->items,
+                           yara_regex_add_repeat(h->re, child, lo, hi, n->greedy, YARA_YK_BRACES));
 }
 
 /* The forward part after node x: the rest of each enclosing sequence, outwards. */
-static int cont_text(const struct frag *f, uint32_t x, bool wide, struct util_buf *out)
+static void put_continuation(struct half *h, const struct frag *f, uint32_t x)
 {
-    int rc = 0;
-    for (uint32_t p = f->parent[x]; rc == 0; x = p, p = f->parent[x]) {
-        if (p == YARA_REGEX_NONE)
-            return seq_text(f, item_index(f, x) + 1, f->nitems, wide, false, out);
+    for (uint32_t p = f->parent[x];; x = p, p = f->parent[x]) {
+        if (p == YARA_REGEX_NONE) {
+            put_seq(h, f, item_index(f, x) + 1, f->nitems, false);
+            return;
+        }
         if (f->nodes[p].kind == YARA_REGEX_CONCAT)
-            for (uint32_t c = f->nodes[x].next_sibling; c != YARA_REGEX_NONE && rc == 0; c = f->nodes[c].next_sibling)
-                rc = ast_text(f->nodes, c, out, wide, false);
+            for (uint32_t c = f->nodes[x].next_sibling; c != YARA_REGEX_NONE; c = f->nodes[c].next_sibling)
+                put_node(h, f, c, false);
         else if (f->nodes[p].kind == YARA_REGEX_REPEAT)
-            rc = repeat_rest(f, p, wide, false, out);
+            put_repeat_rest(h, f, p, false);
     }
-    return rc;
 }
 
-/* The part before node x, written reversed: nearest first, outwards. */
-static int pre_text(const struct frag *f, uint32_t x, bool wide, struct util_buf *out)
+/* The part before node x, reversed: nearest first, outwards. */
+static void put_prefix(struct half *h, const struct frag *f, uint32_t x)
 {
-    int rc = 0;
-    for (uint32_t p = f->parent[x]; rc == 0; x = p, p = f->parent[x]) {
-        if (p == YARA_REGEX_NONE)
-            return seq_text(f, 0, item_index(f, x), wide, true, out);
+    for (uint32_t p = f->parent[x];; x = p, p = f->parent[x]) {
+        if (p == YARA_REGEX_NONE) {
+            put_seq(h, f, 0, item_index(f, x), true);
+            return;
+        }
         if (f->nodes[p].kind == YARA_REGEX_CONCAT) {
-            UTIL_VEC(uint32_t) before = {0};
-            for (uint32_t c = f->nodes[p].first_child; c != x && rc == 0; c = f->nodes[c].next_sibling)
-                rc = util_vec_push(&before, c);
-            for (size_t i = before.n; i-- > 0 && rc == 0;)
-                rc = ast_text(f->nodes, before.v[i], out, wide, true);
+            struct u32_vec before = {0};
+            for (uint32_t c = f->nodes[p].first_child; c != x; c = f->nodes[c].next_sibling)
+                if (util_vec_push(&before, c) != 0)
+                    h->items.failed = true;
+            for (size_t i = before.n; i-- > 0;)
+                put_node(h, f, before.v[i], true);
             util_vec_free(&before);
         } else if (f->nodes[p].kind == YARA_REGEX_REPEAT) {
-            rc = repeat_rest(f, p, wide, true, out);
+            put_repeat_rest(h, f, p, true);
         }
     }
-    return rc;
 }
 
-/* YARA's code from the start it records for node idx: the same as the node's
- * text, except that the optional jump of an `x?` (or x{0,1}) at the very
- * start is skipped, which makes that x mandatory. */
-static int ref_text(const struct frag *f, uint32_t idx, bool wide, struct util_buf *out)
+/* YARA's code from the start it records for node idx: the node itself,
+ * except that the optional jump of an `x?` (or x{0,1}) at the very start is
+ * skipped, which makes that x mandatory. */
+static void put_recorded_start(struct half *h, const struct frag *f, uint32_t idx)
 {
     const struct yara_regex_node *n = &f->nodes[idx];
-    int rc;
     if (n->kind == YARA_REGEX_CONCAT) {
-        rc = ref_text(f, n->first_child, wide, out);
-        for (uint32_t c = f->nodes[n->first_child].next_sibling; c != YARA_REGEX_NONE && rc == 0;
-             c = f->nodes[c].next_sibling)
-            rc = ast_text(f->nodes, c, out, wide, false);
-        return rc;
+        put_recorded_start(h, f, n->first_child);
+        for (uint32_t c = f->nodes[n->first_child].next_sibling; c != YARA_REGEX_NONE; c = f->nodes[c].next_sibling)
+            put_node(h, f, c, false);
+        return;
     }
     if (n->kind != YARA_REGEX_REPEAT || n->ykind == YARA_YK_STAR ||
         (n->ykind != YARA_YK_PLUS && f->nodes[n->first_child].ykind == YARA_YK_ANY) || /* a jump */
-        (n->ykind != YARA_YK_PLUS && n->min == 0 && n->max != 1))
-        return ast_text(f->nodes, idx, out, wide, false);
-    rc = ref_text(f, n->first_child, wide, out);
-    return rc == 0 ? repeat_rest(f, idx, wide, false, out) : rc;
+        (n->ykind != YARA_YK_PLUS && n->min == 0 && n->max != 1)) {
+        put_node(h, f, idx, false);
+        return;
+    }
+    put_recorded_start(h, f, n->first_child);
+    put_repeat_rest(h, f, idx, false);
 }
 
-static int compile_half(struct rx_string *s, const struct util_buf *text, unsigned flags, struct yara_regex **out)
+/* The half's program, kept in r->regexes: ASSAY_OK, or the error of
+ * yara_regex_finish (a size limit) with *out NULL and *err filled. */
+static int finish_half(struct rx_string *s, struct half *h, struct yara_regex **out, struct yara_regex_error *err)
 {
-    int rc = yara_regex_compile(text->data ? (const char *)text->data : "", text->len, flags, out, NULL);
-    if (rc != ASSAY_OK)
-        return rc;
-    if (util_vec_push(&s->r->regexes, *out) != 0) {
-        yara_regex_free(*out);
-        *out = NULL;
-        return oom();
+    uint32_t root = yara_regex_list_close(h->re, &h->items, YARA_REGEX_CONCAT);
+    int rc = yara_regex_finish(h->re, root, err);
+    if (rc == ASSAY_OK && util_vec_push(&s->r->regexes, h->re) != 0)
+        rc = oom();
+    if (rc != ASSAY_OK) {
+        yara_regex_free(h->re);
+        h->re = NULL;
     }
-    return ASSAY_OK;
+    *out = h->re;
+    return rc;
+}
+
+static int start_half(struct half *h, unsigned flags, bool wide)
+{
+    *h = (struct half){.re = yara_regex_new(flags), .wide = wide};
+    return h->re ? ASSAY_OK : oom();
 }
 
 /* The forward and backward programs of one form, split at node x (NONE: the
@@ -742,27 +612,32 @@ static int compile_half(struct rx_string *s, const struct util_buf *text, unsign
 static int form_programs(struct rx_string *s, const struct frag *f, uint32_t x, bool wide, struct yara_regex **fwd,
                          struct yara_regex **pre)
 {
-    struct util_buf ft = {0}, pt = {0};
+    struct yara_regex_error err;
+    struct half fh, ph;
     unsigned flags = wide ? YARA_REGEX_WIDE_WORD : 0;
-    int rc;
-    *pre = NULL;
+    *fwd = *pre = NULL;
+    int rc = start_half(&fh, flags | (s->fast ? YARA_REGEX_SHORTEST : 0), wide);
+    if (rc != ASSAY_OK)
+        return rc;
     if (x == YARA_REGEX_NONE) {
-        rc = ref_text(f, f->items[0], wide, &ft);
-        if (rc == 0)
-            rc = seq_text(f, 1, f->nitems, wide, false, &ft);
+        put_recorded_start(&fh, f, f->items[0]);
+        put_seq(&fh, f, 1, f->nitems, false);
     } else {
-        rc = ast_text(f->nodes, x, &ft, wide, false);
-        if (rc == 0)
-            rc = cont_text(f, x, wide, &ft);
-        if (rc == 0)
-            rc = pre_text(f, x, wide, &pt);
+        put_node(&fh, f, x, false);
+        put_continuation(&fh, f, x);
     }
-    rc = rc == 0 ? compile_half(s, &ft, flags | (s->fast ? YARA_REGEX_SHORTEST : 0), fwd) : oom();
-    if (rc == ASSAY_OK && pt.len)
-        rc = compile_half(s, &pt, flags, pre);
-    util_buf_free(&ft);
-    util_buf_free(&pt);
-    return rc;
+    rc = finish_half(s, &fh, fwd, &err);
+    if (rc != ASSAY_OK || x == YARA_REGEX_NONE)
+        return rc;
+    rc = start_half(&ph, flags, wide);
+    if (rc != ASSAY_OK)
+        return rc;
+    put_prefix(&ph, f, x);
+    if (ph.items.count == 0 && !ph.items.failed) {
+        yara_regex_free(ph.re);
+        return ASSAY_OK;
+    }
+    return finish_half(s, &ph, pre, &err);
 }
 
 /* ---- a rarer literal than YARA's atom -------------------------------------------
@@ -1243,12 +1118,15 @@ static int whole_programs(struct rx_string *s, struct yara_regex *ascii, const u
             rc = build_program(s->ys, ascii, diag);
             continue;
         }
-        struct util_buf t = {0};
-        rc = seq_text(&f, 0, nitems, form == 1, false, &t) == 0 ? ASSAY_OK : oom();
-        if (rc == ASSAY_OK)
-            rc = compile_program(s->r, s->ys, t.data ? (const char *)t.data : "", t.len,
-                                 YARA_REGEX_DOTALL | (form ? YARA_REGEX_WIDE_WORD : 0), &whole[form], diag);
-        util_buf_free(&t);
+        struct half h;
+        struct yara_regex_error err;
+        rc = start_half(&h, YARA_REGEX_DOTALL | (form ? YARA_REGEX_WIDE_WORD : 0), form == 1);
+        if (rc != ASSAY_OK)
+            break;
+        put_seq(&h, &f, 0, nitems, false);
+        rc = finish_half(s, &h, &whole[form], &err);
+        if (rc != ASSAY_OK)
+            rc = regex_failure(s->ys, rc, &err, diag);
     }
     return rc;
 }
@@ -1261,10 +1139,6 @@ static int add_gap(struct yrules *r, int64_t min, int64_t max)
 
 /* The top-level sequence of an AST: the children of a root concatenation, or
  * the root alone. */
-struct u32_vec {                     /* a UTIL_VEC(uint32_t) with a name */
-    uint32_t *v;
-    size_t n, cap;
-};
 
 static int top_items(const struct yara_regex *re, struct u32_vec *items)
 {
@@ -1350,6 +1224,22 @@ static bool hex_chain_point(const struct yara_hex_seq *seq, size_t i)
            (t->jump_min > CHAIN_THRESHOLD || t->jump_max > CHAIN_THRESHOLD || t->jump_max < 0);
 }
 
+/* Tokens [from, to) of a hex string as a regex AST, kept in r->regexes. */
+static int hex_fragment(struct rx_string *s, const struct yara_hex_seq *seq, size_t from, size_t to,
+                        struct yara_regex **out, struct yara_diag *diag)
+{
+    struct yara_regex_error err;
+    int rc = yara_hex_regex(seq, from, to, out, &err);
+    if (rc != ASSAY_OK)
+        return regex_failure(s->ys, rc, &err, diag);
+    if (util_vec_push(&s->r->regexes, *out) != 0) {
+        yara_regex_free(*out);
+        *out = NULL;
+        return oom();
+    }
+    return ASSAY_OK;
+}
+
 /* A hex string: YARA cuts it at its long jumps before anything else; each
  * fragment is compiled as a hex string of its own. */
 static int compile_hex_fragments(struct rx_string *s, struct yara_diag *diag)
@@ -1369,14 +1259,9 @@ static int compile_hex_fragments(struct rx_string *s, struct yara_diag *diag)
         const struct yara_hex_token *t = i < seq->count ? &seq->tokens[i] : NULL;
         if (t && !hex_chain_point(seq, i))
             continue;
-        struct util_buf text = {0};
         struct yara_regex *re = NULL;
         struct u32_vec items = {0};
-        rc = hex_seq_regex(seq, start, i, &text) == 0 ? ASSAY_OK : oom();
-        if (rc == ASSAY_OK)
-            rc = compile_program(s->r, s->ys, text.data ? (const char *)text.data : "", text.len,
-                                 YARA_REGEX_DOTALL | YARA_REGEX_PARSE_ONLY, &re, diag);
-        util_buf_free(&text);
+        rc = hex_fragment(s, seq, start, i, &re, diag);
         if (rc == ASSAY_OK)
             rc = top_items(re, &items);
         if (rc == ASSAY_OK)

@@ -125,6 +125,37 @@ void yara_regex_free(struct yara_regex *re);
  * has one): 0, or the errors of yara_regex_compile. */
 int yara_regex_build_program(struct yara_regex *re, struct yara_regex_error *err);
 
+/* Building a regex from nodes instead of text (regex_build.c). Functions that
+ * make a node return its index, or YARA_REGEX_NONE when memory runs out (a
+ * NONE given to another builder function fails that one too). */
+#define YARA_REGEX_BUILD_MAX_NODES (8 * YARA_REGEX_MAX_NODES)
+struct yara_regex *yara_regex_new(unsigned flags); /* no nodes yet; NULL: out of memory */
+/* A copy of *n (its links as they are). */
+uint32_t yara_regex_add(struct yara_regex *re, const struct yara_regex_node *n);
+uint32_t yara_regex_add_repeat(struct yara_regex *re, uint32_t child, uint32_t min, uint32_t max, bool greedy,
+                               uint8_t ykind);
+/* Siblings being collected: the children of a node to come. */
+struct yara_regex_list {
+    uint32_t first, last, count;
+    bool failed;                     /* a NONE was appended */
+};
+void yara_regex_list_append(struct yara_regex *re, struct yara_regex_list *l, uint32_t node);
+/* The list as one node: its only member, or a new node of `kind` (CONCAT,
+ * ALT) over them; NONE when it is empty or failed. */
+uint32_t yara_regex_list_close(struct yara_regex *re, struct yara_regex_list *l, uint8_t kind);
+/* Append a copy of the subtree src[idx] (another regex's nodes) to a list:
+ * `wide` puts a 00 byte after every class (the wide form of a string),
+ * `reverse` writes it backwards for matching right to left (sequences
+ * reversed, ^ and $ swapped). A concatenation adds its items one by one. */
+void yara_regex_append_copy(struct yara_regex *re, struct yara_regex_list *out, const struct yara_regex_node *src,
+                            uint32_t idx, bool wide, bool reverse);
+/* The same copy as one node (a concatenation when it is several). */
+uint32_t yara_regex_add_copy(struct yara_regex *re, const struct yara_regex_node *src, uint32_t idx, bool wide,
+                             bool reverse);
+/* Make root the root and compile the program: 0, or the errors of
+ * yara_regex_build_program (ASSAY_ENOMEM for a NONE root). */
+int yara_regex_finish(struct yara_regex *re, uint32_t root, struct yara_regex_error *err);
+
 /* The AST: nodes, their count and the root index. */
 const struct yara_regex_node *yara_regex_nodes(const struct yara_regex *re, size_t *count,
                                                uint32_t *root);

@@ -4,6 +4,8 @@
 #ifndef ASSAY_YARA_REGEX_INTERNAL_H
 #define ASSAY_YARA_REGEX_INTERNAL_H
 
+#include <string.h>
+
 #include "util/buf.h"
 #include "yara/regex.h"
 
@@ -43,6 +45,22 @@ struct yara_regex {
 static inline bool re_set_has(const uint8_t *set, uint8_t c)
 {
     return (set[c >> 3] >> (c & 7)) & 1;
+}
+
+/* Members of a 256-bit set and the lowest one (-1 when empty), a word at a time. */
+static inline unsigned re_set_members(const uint8_t *set, int *lowest)
+{
+    unsigned count = 0;
+    *lowest = -1;
+    for (int w = 3; w >= 0; w--) {
+        uint64_t word;
+        memcpy(&word, set + 8 * w, 8);
+        if (word) {
+            count += (unsigned)__builtin_popcountll(word);
+            *lowest = 64 * w + __builtin_ctzll(word);
+        }
+    }
+    return count;
 }
 
 /* regex_match.c: compile re->nodes into re->prog; 0 or an ASSAY_E* code with

@@ -327,14 +327,8 @@ static void yatom_trim(struct yatom_raw *a)
 /* A class of the 16 bytes that share one nibble: a masked hex byte. */
 static bool nibble_class(const uint8_t *set, uint8_t *value, uint8_t *mask)
 {
-    int first = -1, count = 0;
-    for (unsigned c = 0; c < 256; c++)
-        if (re_set_has(set, (uint8_t)c)) {
-            count++;
-            if (first < 0)
-                first = (int)c;
-        }
-    if (count != 16)
+    int first;
+    if (re_set_members(set, &first) != 16)
         return false;
     static const uint8_t masks[2] = {0xF0, 0x0F};
     for (int m = 0; m < 2; m++) {
@@ -357,15 +351,13 @@ static bool atom_byte(const struct xwalk *w, const struct yara_regex_node *n, ui
     if (n->kind != YARA_REGEX_CLASS)
         return false;
     switch (n->ykind) {
-    case YARA_YK_LITERAL:
-        *value = 0;
-        for (unsigned c = 0; c < 256; c++)
-            if (re_set_has(n->set, (uint8_t)c)) {
-                *value = (uint8_t)c;
-                break;
-            }
+    case YARA_YK_LITERAL: {
+        int lowest;
+        re_set_members(n->set, &lowest);
+        *value = lowest < 0 ? 0 : (uint8_t)lowest;
         *mask = 0xFF;
         return true;
+    }
     case YARA_YK_ANY:
         *value = 0;
         *mask = 0;
