@@ -22,6 +22,17 @@ int util_vec_grow_(void **v, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+void util_vec_shrink_(void **v, size_t *cap, size_t n, size_t elem)
+{
+    if (n == 0 || n >= *cap)
+        return;
+    void *nv = realloc(*v, n * elem);
+    if (nv) {
+        *v = nv;
+        *cap = n;
+    }
+}
+
 int util_buf_reserve(struct util_buf *b, size_t extra)
 {
     if (b->len + extra < b->len)

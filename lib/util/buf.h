@@ -38,6 +38,9 @@ int util_vec_grow_(void **v, size_t *cap, size_t need, size_t elem);
 #define util_vec_reserve(vec, count)                                                    \
     (((vec)->n + (count) <= (vec)->cap) ? 0                                             \
          : util_vec_grow_((void **)&(vec)->v, &(vec)->cap, (vec)->n + (count), sizeof(*(vec)->v)))
+/* Give back the unused capacity of a vector that will not grow again. */
+void util_vec_shrink_(void **v, size_t *cap, size_t n, size_t elem);
+#define util_vec_shrink(vec) util_vec_shrink_((void **)&(vec)->v, &(vec)->cap, (vec)->n, sizeof(*(vec)->v))
 #define util_vec_free(vec) (free((vec)->v), (vec)->v = NULL, (vec)->n = (vec)->cap = 0)
 
 #endif

@@ -58,14 +58,22 @@ enum yara_hex_kind {
 };
 
 struct yara_hex_seq;
+/* 16 bytes: a hex string of thousands of bytes is thousands of tokens, kept
+ * with the rule's AST. */
 struct yara_hex_token {
-    enum yara_hex_kind kind;
+    uint8_t kind;        /* enum yara_hex_kind */
     uint8_t value, mask; /* BYTE: "4D" 4D/FF, "?A" 0A/0F, "A?" A0/F0, "??" 00/00 */
     bool negated;        /* BYTE: ~4D, ~?A */
-    int64_t jump_min, jump_max;
-    struct yara_hex_seq *alts; /* ALT */
-    size_t alt_count;
+    uint32_t alt_count;  /* ALT */
+    union {
+        struct {
+            int32_t jump_min, jump_max; /* JUMP */
+        };
+        struct yara_hex_seq *alts;      /* ALT */
+    };
 };
+
+_Static_assert(sizeof(struct yara_hex_token) == 16, "hex tokens are kept by the thousand");
 
 struct yara_hex_seq {
     struct yara_hex_token *tokens;

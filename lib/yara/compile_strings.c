@@ -1205,10 +1205,9 @@ static int merge_jumps(const struct yara_hex_seq *in, struct yara_hex_seq *out)
         const struct yara_hex_token *t = &in->tokens[i];
         struct yara_hex_token *last = out->count ? &out->tokens[out->count - 1] : NULL;
         if (t->kind == YARA_HEX_JUMP && last && last->kind == YARA_HEX_JUMP) {
-            last->jump_min = last->jump_min + t->jump_min > INT32_MAX ? INT32_MAX : last->jump_min + t->jump_min;
-            last->jump_max = last->jump_max < 0 || t->jump_max < 0 ? -1
-                             : last->jump_max + t->jump_max > INT32_MAX ? INT32_MAX
-                                                                        : last->jump_max + t->jump_max;
+            int64_t min = (int64_t)last->jump_min + t->jump_min, max = (int64_t)last->jump_max + t->jump_max;
+            last->jump_min = min > INT32_MAX ? INT32_MAX : (int32_t)min;
+            last->jump_max = last->jump_max < 0 || t->jump_max < 0 ? -1 : max > INT32_MAX ? INT32_MAX : (int32_t)max;
             continue;
         }
         out->tokens[out->count++] = *t;

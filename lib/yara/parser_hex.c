@@ -118,8 +118,8 @@ static int parse_jump(struct hex_scan *h, struct yara_hex_token *t)
         hs_advance(h);
         if (parse_jump_number(h, &hi) < 0)
             return -1;
-        t->jump_min = lo < 0 ? 0 : lo;
-        t->jump_max = hi;
+        t->jump_min = lo < 0 ? 0 : (int32_t)lo;
+        t->jump_max = (int32_t)hi;
         if (hi >= 0 && t->jump_min > hi)
             return hex_error(h, "jump lower bound exceeds upper bound");
     } else {
@@ -127,7 +127,7 @@ static int parse_jump(struct hex_scan *h, struct yara_hex_token *t)
             return hex_error(h, "empty jump");
         if (lo == 0)
             return hex_error(h, "jump of zero bytes");
-        t->jump_min = t->jump_max = lo;
+        t->jump_min = t->jump_max = (int32_t)lo;
     }
     if (hs_peek(h) != ']')
         return hex_error(h, "expecting \"]\"");

@@ -15,6 +15,7 @@ enum re_op {
     RE_OP_JMP,     /* continue at x */
     RE_OP_ASSERT,  /* zero-width check arg (enum yara_regex_assert) */
     RE_OP_MATCH,
+    RE_OP_BYTE,    /* consume the byte x (most classes are one byte: no set for them) */
 };
 
 struct re_inst {
@@ -61,6 +62,12 @@ static inline unsigned re_set_members(const uint8_t *set, int *lowest)
         }
     }
     return count;
+}
+
+/* Does consuming instruction in (RE_OP_SET or RE_OP_BYTE) take byte c? */
+static inline bool re_takes(const struct re_set *sets, const struct re_inst *in, uint8_t c)
+{
+    return in->op == RE_OP_BYTE ? in->x == c : re_set_has(sets[in->x].bits, c);
 }
 
 /* regex_match.c: compile re->nodes into re->prog; 0 or an ASSAY_E* code with

@@ -1,4 +1,4 @@
-/* regex_match.c — compiles the regex AST into a Pike-VM program (byte sets,
+/* regex_match.c — compiles the regex AST into a Pike-VM program (bytes, byte sets,
  * prioritised splits, jumps, zero-width assertions) and runs it without
  * backtracking: every input byte is examined once per live instruction. */
 #include "yara/regex_internal.h"
@@ -14,25 +14,12 @@ struct compiler {
     struct yara_regex *re;
     int status;
     size_t column;
-    uint32_t single[256];  /* index of the set of one byte value, or UINT32_MAX */
 };
 
-/* Classes are mostly single bytes (hex strings) or repeats of the same
- * class: a program shares one set among them instead of 32 bytes per
- * instruction. */
+/* A class of several bytes: programs repeat the same few (`.` of a jump,
+ * a nibble), so a set the program holds already is used again. */
 static uint32_t intern_set(struct compiler *c, const uint8_t bits[32])
 {
-    int members = 0, value = 0;
-    for (int w = 0; w < 4; w++) {
-        uint64_t word;
-        memcpy(&word, bits + 8 * w, 8);
-        if (word) {
-            members += __builtin_popcountll(word);
-            value = 64 * w + __builtin_ctzll(word);
-        }
-    }
-    if (members == 1 && c->single[value] != UINT32_MAX)
-        return c->single[value];
     size_t n = c->re->sets.n;
     for (size_t k = n > 4 ? n - 4 : 0; k < n; k++)
         if (memcmp(c->re->sets.v[k].bits, bits, 32) == 0)
@@ -43,8 +30,6 @@ static uint32_t intern_set(struct compiler *c, const uint8_t bits[32])
         c->status = ASSAY_ENOMEM;
         return 0;
     }
-    if (members == 1)
-        c->single[value] = (uint32_t)n;
     return (uint32_t)n;
 }
 
@@ -164,6 +149,11 @@ static void gen(struct compiler *c, uint32_t idx)
     const struct yara_regex_node *n = &c->re->nodes.v[idx];
     switch (n->kind) {
     case YARA_REGEX_CLASS: {
+        int lowest;
+        if (re_set_members(n->set, &lowest) == 1) {
+            emit(c, RE_OP_BYTE, 0, (uint32_t)lowest, 0, n->column);
+            break;
+        }
         uint32_t set = intern_set(c, n->set);
         if (!c->status)
             emit(c, RE_OP_SET, 0, set, 0, n->column);
@@ -192,18 +182,21 @@ static void gen(struct compiler *c, uint32_t idx)
 
 int yara_regex_compile_program_(struct yara_regex *re, size_t *column)
 {
-    struct compiler c = {re, 0, 0, {0}};
-    memset(c.single, 0xFF, sizeof c.single);
+    struct compiler c = {re, 0, 0};
     gen(&c, re->root);
     emit(&c, RE_OP_MATCH, 0, 0, 0, 0);
     *column = c.column;
-    return c.status ? c.status : yara_regex_prepare_(re);
+    if (c.status)
+        return c.status;
+    util_vec_shrink(&re->prog); /* kept for the life of the rules: no slack */
+    util_vec_shrink(&re->sets);
+    return yara_regex_prepare_(re);
 }
 
 int yara_regex_prepare_(struct yara_regex *re)
 {
     uint32_t k = 0;
-    while (k < re->prog.n && re->prog.v[k].op == RE_OP_SET)
+    while (k < re->prog.n && (re->prog.v[k].op == RE_OP_SET || re->prog.v[k].op == RE_OP_BYTE))
         k++;
     re->prefix = k;
     re->linear = k + 1 == re->prog.n && re->prog.v[k].op == RE_OP_MATCH;
@@ -364,7 +357,7 @@ static bool vm_run(struct vm *vm, size_t from, bool anchored, size_t *mstart, si
                 break; /* lower-priority threads die */
             }
             if (pos < vm->len && pos - st < YARA_REGEX_SCAN_LIMIT &&
-                re_set_has(vm->re->sets.v[in->x].bits, byte_at(vm, pos)))
+                re_takes(vm->re->sets.v, in, byte_at(vm, pos)))
                 add_thread(vm, vm->cur[i] + 1, pos + 1, st);
         }
         if (pos >= vm->len)
@@ -490,12 +483,12 @@ static bool prefix_matches(const struct yara_regex *re, const uint8_t *data, siz
     if (reverse) {
         const uint8_t *p = data + (len - 1 - start);
         for (uint32_t i = 0; i < k; i++)
-            if (!re_set_has(sets[prog[i].x].bits, *(p - i)))
+            if (!re_takes(sets, &prog[i], *(p - i)))
                 return false;
     } else {
         const uint8_t *p = data + start;
         for (uint32_t i = 0; i < k; i++)
-            if (!re_set_has(sets[prog[i].x].bits, p[i]))
+            if (!re_takes(sets, &prog[i], p[i]))
                 return false;
     }
     return true;
@@ -559,7 +552,7 @@ static size_t vm_run_all(struct vm *vm, size_t from, size_t *lens, size_t max)
                 continue;
             }
             if (pos < vm->len && pos - st < YARA_REGEX_SCAN_LIMIT &&
-                re_set_has(vm->re->sets.v[in->x].bits, byte_at(vm, pos)))
+                re_takes(vm->re->sets.v, in, byte_at(vm, pos)))
                 add_thread(vm, vm->cur[i] + 1, pos + 1, st);
         }
         if (matched_here && n < max)

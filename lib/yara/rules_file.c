@@ -191,8 +191,10 @@ static int load_modules(struct loader *l)
 static unsigned inst_bad(const struct rf_inst *in, uint32_t pc, uint32_t n, uint32_t nsets)
 {
     unsigned op = in->op;
-    unsigned set = op == RE_OP_SET, split = op == RE_OP_SPLIT, jmp = op == RE_OP_JMP, as = op == RE_OP_ASSERT;
-    return (op - RE_OP_SET > RE_OP_MATCH - RE_OP_SET) | ((set | as) & (pc + 1 >= n)) | (set & (in->x >= nsets)) |
+    unsigned set = op == RE_OP_SET, split = op == RE_OP_SPLIT, jmp = op == RE_OP_JMP, as = op == RE_OP_ASSERT,
+             byte = op == RE_OP_BYTE;
+    return (op - RE_OP_SET > RE_OP_BYTE - RE_OP_SET) | ((set | as | byte) & (pc + 1 >= n)) |
+           (set & (in->x >= nsets)) | (byte & (in->x > 255)) |
            ((split | jmp) & (in->x >= n)) | (split & (in->y >= n)) |
            (as & ((unsigned)in->arg - YARA_REGEX_BOL > YARA_REGEX_NWORDB - YARA_REGEX_BOL));
 }

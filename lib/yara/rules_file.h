@@ -22,7 +22,7 @@
 #include "util/buf.h"
 #include "yara/rules.h"
 
-#define YRULES_FILE_VERSION 1
+#define YRULES_FILE_VERSION 2
 
 /* Append the blob of `r` to `out`. The blob is loaded back once before this
  * returns (so whatever is saved loads), which also refuses a rule set that a
