@@ -47,13 +47,19 @@ bool cli_parse_size(const char *s, uint64_t *out)
     return true;
 }
 
+/* One line per error: a rule file reports all of its errors, one per line. */
 void cli_error(const char *context)
 {
     const char *msg = assay_last_error();
-    if (context)
-        fprintf(stderr, "assay: %s: %s\n", context, msg);
-    else
-        fprintf(stderr, "assay: %s\n", msg);
+    do {
+        const char *nl = strchr(msg, '\n');
+        int n = nl ? (int)(nl - msg) : (int)strlen(msg);
+        if (context)
+            fprintf(stderr, "assay: %s: %.*s\n", context, n, msg);
+        else
+            fprintf(stderr, "assay: %.*s\n", n, msg);
+        msg = nl ? nl + 1 : NULL;
+    } while (msg);
 }
 
 static void print_warning(void *user, const char *message)

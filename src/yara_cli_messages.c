@@ -228,7 +228,23 @@ static bool rule_in_file(const char *path, unsigned line, unsigned col, char *na
 
 /* ---- rule errors and warnings ------------------------------------------------------- */
 
+static void print_rules_error_line(const char *msg);
+
+/* A rule file's errors come one per line, as yara prints them. */
 void yara_cli_print_rules_error(const char *msg)
+{
+    const char *nl;
+    while ((nl = strchr(msg, '\n')) != NULL) {
+        char *line = strndup(msg, (size_t)(nl - msg));
+        if (line)
+            print_rules_error_line(line);
+        free(line);
+        msg = nl + 1;
+    }
+    print_rules_error_line(msg);
+}
+
+static void print_rules_error_line(const char *msg)
 {
     size_t flen;
     unsigned line, col;

@@ -245,6 +245,8 @@ struct yara_include {
     const char *resolved; /* name the hook returned */
 };
 
+struct yara_parse_error;
+
 struct yara_file {
     struct util_arena arena;
     const char *name;
@@ -254,6 +256,8 @@ struct yara_file {
     size_t include_count;
     struct yara_rule **rules;
     size_t rule_count;
+    struct yara_parse_error *errors; /* parser.h: errors the parser went on after */
+    size_t error_count;
 };
 
 void yara_file_free(struct yara_file *f);

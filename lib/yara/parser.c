@@ -53,12 +53,16 @@ int parser_error(struct parser *p, enum yara_error_code code, struct yara_pos po
 
 int parser_next(struct parser *p)
 {
-    return yara_lex(&p->lx, &p->tok, false);
+    int rc = yara_lex(&p->lx, &p->tok, false);
+    p->sh->lexer_failed = rc < 0;
+    return rc;
 }
 
 int parser_next_value(struct parser *p)
 {
-    return yara_lex(&p->lx, &p->tok, true);
+    int rc = yara_lex(&p->lx, &p->tok, true);
+    p->sh->lexer_failed = rc < 0;
+    return rc;
 }
 
 int parser_unexpected(struct parser *p, const char *expecting)
@@ -344,6 +348,10 @@ static int check_rule_name(struct parser *p, const char *name, struct yara_pos p
     for (size_t i = 0; i < p->sh->rules.n; i++)
         if (strcmp(rules[i]->name, name) == 0)
             return parser_error(p, YARA_ERR_DUPLICATED_IDENTIFIER, pos, "duplicated identifier \"%s\"", name);
+    const char **failed = p->sh->failed.v; /* YARA declared them before their error */
+    for (size_t i = 0; i < p->sh->failed.n; i++)
+        if (strcmp(failed[i], name) == 0)
+            return parser_error(p, YARA_ERR_DUPLICATED_IDENTIFIER, pos, "duplicated identifier \"%s\"", name);
     const char **wild = p->sh->wildcards.v;
     for (size_t i = 0; i < p->sh->wildcards.n; i++)
         if (name_matches_wildcard(name, wild[i]))
@@ -426,8 +434,10 @@ static int parse_rule(struct parser *p)
     if (p->tok.kind != YT_IDENT)
         return parser_unexpected(p, "identifier");
     struct yara_pos name_pos = p->tok.pos;
-    if ((r->name = parser_token_text(p)) == NULL || check_rule_name(p, r->name, name_pos) < 0 ||
-        parser_next(p) < 0)
+    if ((r->name = parser_token_text(p)) == NULL)
+        return -1;
+    p->sh->naming = r->name;
+    if (check_rule_name(p, r->name, name_pos) < 0 || parser_next(p) < 0)
         return -1;
     if (p->tok.kind == YT_COLON && parse_tags(p, r) < 0)
         return -1;
@@ -436,6 +446,7 @@ static int parse_rule(struct parser *p)
     if (parse_rule_body(p, r) < 0)
         return -1;
     p->rule = NULL;
+    p->sh->naming = NULL;
     if (avec_push(p, &p->sh->rules, &r, sizeof r) < 0)
         return -1;
     return parser_next(p);
@@ -505,6 +516,38 @@ static int parse_include(struct parser *p)
     return parser_next(p);
 }
 
+static bool starts_statement(enum yara_tok kind)
+{
+    return kind == YT_EOF || kind == YT_RULE || kind == YT_PRIVATE || kind == YT_GLOBAL || kind == YT_IMPORT ||
+           kind == YT_INCLUDE;
+}
+
+/* After an error in a rule or an import: record it and skip to the next
+ * statement, as YARA's grammar does (its `rules error rule` production): 0,
+ * or -1 when the error cannot be gone on after. The rule's name stays
+ * declared: YARA declares a rule before it reads its body. */
+static int recover(struct parser *p)
+{
+    struct parse_shared *sh = p->sh;
+    enum yara_error_code code = sh->diag->code;
+    if (!sh->opts || !sh->opts->recover || sh->lexer_failed || code == YARA_ERR_NOMEM ||
+        code == YARA_ERR_COULD_NOT_OPEN_FILE || code == YARA_ERR_INCLUDE_DEPTH || code == YARA_ERR_INCLUDES_DISABLED)
+        return -1;
+    struct yara_parse_error e = {.diag = *sh->diag, .rules_before = sh->rules.n, .rule = sh->naming};
+    if (avec_push(p, &sh->errors, &e, sizeof e) < 0 ||
+        (sh->naming && avec_push(p, &sh->failed, &sh->naming, sizeof sh->naming) < 0))
+        return -1;
+    sh->naming = NULL;
+    p->rule = NULL;
+    p->strings = (struct avec){0};
+    p->depth = 0;
+    p->anonymous_ok = 0;
+    while (!starts_statement(p->tok.kind))
+        if (parser_next(p) < 0)
+            return -1;
+    return 0;
+}
+
 static int parse_file_body(struct parser *p)
 {
     while (p->tok.kind != YT_EOF) {
@@ -517,7 +560,7 @@ static int parse_file_body(struct parser *p)
         case YT_GLOBAL: rc = parse_rule(p); break;
         default: rc = parser_unexpected(p, "import, include or rule"); break;
         }
-        if (rc < 0)
+        if (rc < 0 && recover(p) < 0)
             return -1;
     }
     return 0;
@@ -567,6 +610,8 @@ static int finish_file(struct parse_shared *sh)
     f->import_count = sh->imports.n;
     f->includes = sh->includes.v;
     f->include_count = sh->includes.n;
+    f->errors = sh->errors.v;
+    f->error_count = sh->errors.n;
     return 0;
 }
 

@@ -26,6 +26,18 @@ struct yara_parse_options {
     /* Rule names this file does not declare may still name rules of earlier
      * files in the namespace: leave set references to the compiler. */
     bool external_rules;
+    /* Go on after an error in a rule or import, as YARA does: the parser
+     * skips to the next `rule`, `private`, `global`, `import` or `include`
+     * and records the error in the file's `errors`. Not after an error of
+     * the lexer, an include or memory. */
+    bool recover;
+};
+
+/* An error the parser went on after (yara_parse_options.recover). */
+struct yara_parse_error {
+    struct yara_diag diag;
+    size_t rules_before;     /* rules of the file parsed before it */
+    const char *rule;        /* the rule it is in, when its name was read; else NULL */
 };
 
 /* A ready-made hook: read `path` from the file system, relative to the
@@ -35,7 +47,9 @@ int yara_include_from_fs(void *user, const char *includer, const char *path, cha
 
 /* Parse `text` (named `name` in positions). Returns ASSAY_OK with *out set
  * (free with yara_file_free), or ASSAY_ESYNTAX / ASSAY_ENOMEM / ASSAY_ELIMIT
- * with *diag describing the first error (also in assay_last_error()). */
+ * with *diag describing the first error (also in assay_last_error()). With
+ * `recover`, errors it went on after leave ASSAY_OK with *out holding the
+ * rules that parsed and file->errors the errors in order (*diag the last). */
 int yara_parse(const char *name, const char *text, size_t len, const struct yara_parse_options *opts,
                struct yara_file **out, struct yara_diag *diag);
 

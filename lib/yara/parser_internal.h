@@ -22,6 +22,10 @@ struct parse_shared {
     struct avec imports;   /* struct yara_import */
     struct avec includes;  /* struct yara_include */
     struct avec wildcards; /* const char *: rule-name prefixes used in `of (a*)` */
+    struct avec errors;    /* struct yara_parse_error: errors gone on after */
+    struct avec failed;    /* const char *: names of rules with an error (still declared for YARA) */
+    const char *naming;    /* the name of the rule being parsed, once read */
+    bool lexer_failed;     /* the last error came from the lexer: no going on */
 };
 
 struct parser {

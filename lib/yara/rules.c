@@ -239,10 +239,53 @@ static void slow_warnings(struct yrules *r, uint32_t rule)
     }
 }
 
+/* The errors of one file, in source order: YARA reports every error of a
+ * rule set and fails with the code of the last one. */
+struct file_errors {
+    struct yrules *r;
+    bool skip;                       /* --skip-bad-rules: each is a warning */
+    struct yara_diag last;
+    size_t count;
+    char text[1024];                 /* the messages, one per line, the last ones kept */
+};
+
+static void file_error(struct file_errors *fe, const struct yara_diag *d, const char *rule)
+{
+    if (fe->skip) {
+        char msg[700];
+        if (rule)
+            snprintf(msg, sizeof msg, "%s (rule \"%s\" skipped)", d->message, rule);
+        else
+            snprintf(msg, sizeof msg, "%s (skipped up to the next rule)", d->message);
+        warn_text(fe->r, msg);
+        return;
+    }
+    size_t have = strlen(fe->text), add = strlen(d->message) + 1;
+    if (have + add >= sizeof fe->text) { /* keep the latest: drop the oldest lines */
+        const char *keep = fe->text;
+        while (keep && (size_t)(fe->text + have - keep) + add >= sizeof fe->text)
+            keep = (keep = strchr(keep, '\n')) ? keep + 1 : NULL;
+        have = keep ? strlen(keep) : 0;
+        memmove(fe->text, keep ? keep : "", have + 1);
+    }
+    snprintf(fe->text + have, sizeof fe->text - have, "%s%s", have ? "\n" : "", d->message);
+    fe->last = *d;
+    fe->count++;
+}
+
+/* The parser's errors that came before rule `index` of the file (all of
+ * them for index == rule_count). */
+static void parse_errors_before(struct file_errors *fe, const struct yara_file *file, size_t *next, size_t index)
+{
+    for (; *next < file->error_count && file->errors[*next].rules_before <= index; (*next)++)
+        file_error(fe, &file->errors[*next].diag, file->errors[*next].rule);
+}
+
 int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t len,
                     const struct yrules_load_options *opts)
 {
-    struct yara_parse_options popts = {.include = yara_include_from_fs, .external_rules = r->rules.n > 0};
+    struct yara_parse_options popts = {.include = yara_include_from_fs, .external_rules = r->rules.n > 0,
+                                       .recover = true};
     struct yara_file *file = NULL;
     struct yara_diag diag = {0};
     last_code = YARA_OK;
@@ -259,8 +302,10 @@ int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t
     uint32_t ns = 0;
     if ((rc = namespace_index(r, opts && opts->ns ? opts->ns : "default", &ns)) != ASSAY_OK)
         return rc;
-    bool skip = opts && opts->skip_bad_rules;
+    struct file_errors fe = {.r = r, .skip = opts && opts->skip_bad_rules};
+    size_t next_parse_error = 0;
     for (size_t i = 0; i < file->rule_count; i++) {
+        parse_errors_before(&fe, file, &next_parse_error, i);
         struct mark m = mark_of(r);
         memset(&diag, 0, sizeof diag);
         rc = compile_rule(r, file, file->rules[i], ns, &diag);
@@ -278,11 +323,11 @@ int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t
         roll_back(r, &m);
         if (rc != ASSAY_ESYNTAX)
             return rc;
-        if (!skip)
-            return yrules_fail(&diag);
-        char msg[700];
-        snprintf(msg, sizeof msg, "%s (rule \"%s\" skipped)", diag.message, file->rules[i]->name);
-        warn_text(r, msg);
+        file_error(&fe, &diag, file->rules[i]->name);
     }
-    return ASSAY_OK;
+    parse_errors_before(&fe, file, &next_parse_error, file->rule_count);
+    if (fe.count == 0)
+        return ASSAY_OK;
+    last_code = fe.last.code;
+    return util_error(ASSAY_ESYNTAX, "%s", fe.text);
 }

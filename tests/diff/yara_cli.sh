@@ -250,7 +250,11 @@ printf 'rule a { strings: $a = { 4G } condition: $a }\n' > "$E/hex.yar"
 printf 'rule a {\n strings: $a = "{" $b = /x}/ // }\n condition: $a and $b and c }\n' > "$E/tricky.yar"
 printf 'rule y {\n condition: tru\n}\n' > "$E/inc/inner.yar"
 printf 'include "inc/inner.yar"\nrule z { condition: true }\n' > "$E/outer.yar"
-for f in undefined syntax duplicate include after header hex tricky outer; do
+# several errors: yara goes on at the next rule and reports each, in order
+printf 'rule a { condition: true }\nrule b { condition: tru }\nrule c { condition: x }\n' > "$E/several.yar"
+printf 'rule a { condition: true }\nrule b { condition: tru e}\nrule c {\n condition: ) }\nrule d { condition: true }\n' > "$E/resync.yar"
+printf 'rule test rule test { condition: true }\n' > "$E/declared.yar"
+for f in undefined syntax duplicate include after header hex tricky outer several resync declared; do
     compare_shape "rule error $f" "$E/$f.yar" "$F"
 done
 compare_shape "rule error second file" "$R" "$E/undefined.yar" "$F"

@@ -33,7 +33,9 @@ static int include_self(void *user, const char *includer, const char *path, char
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct input in = {data, size};
-    struct yara_parse_options o = {.include = include_self, .include_user = &in, .max_include_depth = 3};
+    /* the first byte's low bit chooses error recovery (how assay loads rules) */
+    struct yara_parse_options o = {.include = include_self, .include_user = &in, .max_include_depth = 3,
+                                   .recover = size > 0 && (data[0] & 1)};
     struct yara_file *f = NULL;
     struct yara_diag d;
     if (yara_parse("fuzz.yar", (const char *)data, size, &o, &f, &d) == 0) {

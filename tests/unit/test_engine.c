@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "test_support.h"
+#include "util/buf.h"
 
 static const char ndb[] =
     "Exact:0:*:68656c6c6f20776f726c64\n"                 /* "hello world" */
@@ -192,6 +193,47 @@ static void allowlist_and_ignore(void **state)
     assay_db_free(db);
 }
 
+static void collect_warning(void *user, const char *message)
+{
+    struct util_buf *b = user;
+    util_buf_append(b, message, strlen(message));
+    util_buf_append(b, "\n", 1);
+}
+
+/* A YARA file's errors are all reported, in source order, syntax errors (the
+ * parser goes on at the next rule) and compile errors alike; the last one is
+ * the error code. --skip-bad-rules skips each bad rule and names it. */
+static void yara_rule_errors(void **state)
+{
+    (void)state;
+    const char text[] = "rule a { condition: true }\n"
+                        "rule b { condition: true and }\n"
+                        "rule c { condition: undefined_thing }\n"
+                        "rule d { condition: a }\n";
+    assay_db *db = assay_db_new();
+    assert_int_equal(assay_db_load_text(db, "bad.yar", text, strlen(text), NULL), ASSAY_ESYNTAX);
+    const char *msg = assay_last_error();
+    const char *b = strstr(msg, "bad.yar:2:"), *c = strstr(msg, "bad.yar:3:");
+    if (!b || !c || c < b || !strchr(msg, '\n'))
+        fail_msg("want both errors, in order, one per line: %s", msg);
+    assay_db_free(db);
+
+    db = assay_db_new();
+    struct util_buf warnings = {0};
+    assay_db_set_warning_handler(db, collect_warning, &warnings);
+    struct assay_load_options lo = {.skip_bad_signatures = true};
+    assert_int_equal(assay_db_load_text(db, "bad.yar", text, strlen(text), &lo), ASSAY_OK);
+    struct assay_db_stats st;
+    assay_db_get_stats(db, &st);
+    assert_int_equal(st.yara_rules, 2);
+    util_buf_append_byte(&warnings, 0);
+    const char *w = (const char *)warnings.data;
+    if (!strstr(w, "rule \"b\" skipped") || !strstr(w, "rule \"c\" skipped"))
+        fail_msg("want both rules named: %s", w);
+    util_buf_free(&warnings);
+    assay_db_free(db);
+}
+
 static void malformed_lines(void **state)
 {
     (void)state;
@@ -262,6 +304,7 @@ int main(void)
         cmocka_unit_test(hashes_by_size),
         cmocka_unit_test(allowlist_and_ignore),
         cmocka_unit_test(malformed_lines),
+        cmocka_unit_test(yara_rule_errors),
         cmocka_unit_test(big_repetitive_input_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -245,6 +245,65 @@ static void test_errors(void **state)
     check_error("include \"x.yar\"", YARA_ERR_INCLUDES_DISABLED, "1:1");
 }
 
+/* With `recover` the parser goes on at the next rule after an error (YARA's
+ * `rules error rule`), keeps the rules that parsed and records each error
+ * with the number of rules before it. */
+static struct yara_file *parse_recovering(const char *text, struct yara_diag *d)
+{
+    struct yara_parse_options o = {.recover = true};
+    struct yara_file *f = NULL;
+    assert_int_equal(yara_parse("t.yar", text, strlen(text), &o, &f, d), 0);
+    return f;
+}
+
+static void test_recovery(void **state)
+{
+    (void)state;
+    struct yara_diag d;
+    struct yara_file *f = parse_recovering("rule a { condition: true }\n"
+                                           "rule b { condition: true and }\n"
+                                           "rule c { condition: ) }\n"
+                                           "import \"pe\" garbage\n"
+                                           "rule d { condition: true }\n",
+                                           &d);
+    assert_int_equal(f->rule_count, 2);
+    assert_string_equal(f->rules[0]->name, "a");
+    assert_string_equal(f->rules[1]->name, "d");
+    assert_int_equal(f->error_count, 3);
+    assert_string_equal(f->errors[0].rule, "b");
+    assert_int_equal(f->errors[0].rules_before, 1);
+    assert_int_equal(f->errors[0].diag.pos.line, 2);
+    assert_string_equal(f->errors[1].rule, "c");
+    assert_int_equal(f->errors[2].diag.pos.line, 4); /* after the import, not in a rule */
+    assert_null(f->errors[2].rule);
+    assert_int_equal(f->errors[2].rules_before, 1);
+    assert_int_equal(d.pos.line, 4); /* *diag: the last error */
+    yara_file_free(f);
+
+    /* YARA declares a rule before its body: a later rule of that name is a duplicate */
+    f = parse_recovering("rule test rule test { condition: true }", &d);
+    assert_int_equal(f->rule_count, 0);
+    assert_int_equal(f->error_count, 2);
+    assert_int_equal(f->errors[0].diag.code, YARA_ERR_SYNTAX);
+    assert_int_equal(f->errors[1].diag.code, YARA_ERR_DUPLICATED_IDENTIFIER);
+    assert_int_equal(d.code, YARA_ERR_DUPLICATED_IDENTIFIER);
+    yara_file_free(f);
+
+    /* garbage before any rule, an error at the end of the text */
+    f = parse_recovering("} } rule a { condition: true } rule b { condition:", &d);
+    assert_int_equal(f->rule_count, 1);
+    assert_int_equal(f->error_count, 2);
+    assert_int_equal(f->errors[0].rules_before, 0);
+    assert_int_equal(f->errors[1].rules_before, 1);
+    yara_file_free(f);
+
+    /* no going on after an error of the lexer or without `recover` */
+    struct yara_parse_options o = {.recover = true};
+    const char *unterminated = "rule a { condition: \"abc }\nrule b { condition: true }";
+    assert_int_not_equal(yara_parse("t.yar", unterminated, strlen(unterminated), &o, &f, &d), 0);
+    check_error("rule a { condition: ) }\nrule b { condition: true }", YARA_ERR_SYNTAX, "1:21");
+}
+
 static void test_depth_limit(void **state)
 {
     (void)state;
@@ -388,7 +447,8 @@ int main(void)
         cmocka_unit_test(test_precedence),     cmocka_unit_test(test_string_operators),
         cmocka_unit_test(test_string_references), cmocka_unit_test(test_of),
         cmocka_unit_test(test_for),            cmocka_unit_test(test_identifiers),
-        cmocka_unit_test(test_errors),         cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_recovery),
+        cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_yara_cases),     cmocka_unit_test(test_rule_collections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
