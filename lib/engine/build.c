@@ -12,6 +12,7 @@
 #include "guard_classes.h"
 #include "sizefilter.h"
 #include "yara_literal.h"
+#include "../yara/yscan.h"
 
 /* ---- ignore list (.ign2) ---------------------------------------------- */
 
@@ -326,9 +327,13 @@ static int chain_yara_atoms(struct engine *e, struct u32_list *heads)
     if (util_vec_reserve(&e->yara_atom_next, y->patterns.n) != 0)
         return util_error(ASSAY_ENOMEM, "out of memory");
     e->yara_atom_next.n = y->patterns.n;
+    e->yara_fixed.n = 0;
     for (uint32_t i = 0; i < y->patterns.n; i++) {
         e->yara_atom_next.v[i] = YRULES_NONE;
-        if (y->patterns.v[i].atom_len && util_vec_push(&order, i) != 0) {
+        struct engine_fixed f = {.pattern = i};
+        bool fixed = yscan_fixed_ends(y, i, f.end); /* checked in place, in no database */
+        if ((fixed ? util_vec_push(&e->yara_fixed, f) : y->patterns.v[i].atom_len ? util_vec_push(&order, i) : 0) !=
+            0) {
             util_vec_free(&order);
             return util_error(ASSAY_ENOMEM, "out of memory");
         }
@@ -798,6 +803,7 @@ void engine_free(struct engine *e)
     util_vec_free(&e->yara_atom_next);
     util_vec_free(&e->yara_gate_open);
     util_vec_free(&e->yara_window_run);
+    util_vec_free(&e->yara_fixed);
     if (e->size_filter.cap)
         util_vec_free(&e->size_filter);
     if (e->hash_fence.cap)

@@ -27,10 +27,11 @@
 
 #include "../util/error.h"
 #include "../yara/rules_file.h"
+#include "../yara/yscan.h"
 #include "db.h"
 
 #define DBFILE_MAGIC "ASSAYDB\0"
-#define DBFILE_VERSION 7
+#define DBFILE_VERSION 8
 #define DBFILE_BOM 0x01020304u
 #define DBFILE_ALIGN 64
 
@@ -44,7 +45,8 @@ enum dbfile_section {
     SEC_HS_GATE_ATOMS, /* ... one per gate group (gating.h) */
     SEC_YARA_WINDOW_RUN = SEC_HS_GATE_ATOMS + ENGINE_GATE_GROUPS,
     SEC_HS_CLASS_REGEXES, /* ... one per guard class */
-    SEC_COUNT_ = SEC_HS_CLASS_REGEXES + ENGINE_GUARD_CLASSES - 1
+    SEC_YARA_FIXED = SEC_HS_CLASS_REGEXES + ENGINE_GUARD_CLASSES,
+    SEC_COUNT_ = SEC_YARA_FIXED
 };
 
 struct dbfile_header {
@@ -245,6 +247,14 @@ int dbfile_save(const struct assay_db *adb, const char *path)
                                .skipped_bad = s->skipped_bad, .any_size_kinds = e->any_size_kinds,
                                .yara_gates = (uint8_t)e->ngates,
                                .yara_base = yrules_empty(&e->yara) ? 0 : e->yara_base};
+    uint8_t *fixed = NULL; /* per YARA pattern: 1 when checked at its string's fixed offset */
+    size_t nfixed = yrules_empty(&e->yara) ? 0 : e->yara.patterns.n;
+    if (nfixed && !(fixed = calloc(nfixed, 1))) {
+        util_buf_free(&yara);
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; fixed && k < e->yara_fixed.n; k++)
+        fixed[e->yara_fixed.v[k].pattern] = 1;
     struct section_src sec[SEC_COUNT_] = {
         BUF_SECTION(SEC_STRINGS, s->strings),      VEC_SECTION(SEC_SOURCES, s->sources),
         VEC_SECTION(SEC_HASHES, s->hashes),        VEC_SECTION(SEC_BODIES, s->bodies),
@@ -265,6 +275,7 @@ int dbfile_save(const struct assay_db *adb, const char *path)
                                     yrules_empty(&e->yara) ? 0 : e->yara_gate_open.n, NULL},
         [SEC_YARA_WINDOW_RUN - 1] = {SEC_YARA_WINDOW_RUN, 1, e->yara_window_run.v,
                                      yrules_empty(&e->yara) ? 0 : e->yara_window_run.n, NULL},
+        [SEC_YARA_FIXED - 1] = {SEC_YARA_FIXED, 1, fixed, nfixed, NULL},
     };
     int rc = serialize_hs(e->atoms, SEC_HS_ATOMS, &sec[SEC_HS_ATOMS - 1]);
     if (rc == ASSAY_OK)
@@ -328,6 +339,7 @@ int dbfile_save(const struct assay_db *adb, const char *path)
     }
     util_buf_free(&out);
     util_buf_free(&yara);
+    free(fixed);
     for (int i = 0; i < SEC_COUNT_; i++)
         free(sec[i].owned);
     return rc;
@@ -596,6 +608,26 @@ static int load_window_runs(const struct loader *l, struct engine *e)
     return rc;
 }
 
+/* The YARA patterns checked at their string's fixed offset (in no
+ * database): each must be one yscan_fixed_ends can place. */
+static int load_fixed(const struct loader *l, struct engine *e)
+{
+    struct {
+        uint8_t *v;
+        size_t n, cap;
+    } flags = {0};
+    int rc = copy_pattern_bytes(l, SEC_YARA_FIXED, e, "YARA fixed-offset patterns", &flags.v, &flags.n, &flags.cap);
+    for (size_t p = 0; p < flags.n && rc == ASSAY_OK; p++) {
+        struct engine_fixed f = {.pattern = (uint32_t)p};
+        if (flags.v[p] > 1 || (flags.v[p] && !yscan_fixed_ends(&e->yara, (uint32_t)p, f.end)))
+            rc = corrupt(l, "YARA fixed-offset patterns");
+        else if (flags.v[p] && util_vec_push(&e->yara_fixed, f) != 0)
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    util_vec_free(&flags);
+    return rc;
+}
+
 /* The gate groups (gating.h): per pattern the group its hits open, and a
  * literal database per group. */
 static int load_gates(const struct loader *l, struct engine *e, uint32_t ngates)
@@ -676,7 +708,7 @@ int dbfile_load(struct assay_db *adb, const char *path, void *map, size_t len, i
         (rc = VIEW(&l, SEC_SIZE_FILTER, e->size_filter)) || (rc = VIEW(&l, SEC_HASH_FENCE, e->hash_fence)))
         goto fail;
     if ((rc = validate(&l, e)) != ASSAY_OK || (rc = load_yara(&l, e, meta.yara_base)) != ASSAY_OK ||
-        (rc = load_window_runs(&l, e)) != ASSAY_OK)
+        (rc = load_window_runs(&l, e)) != ASSAY_OK || (rc = load_fixed(&l, e)) != ASSAY_OK)
         goto fail;
     if ((rc = load_hs(&l, SEC_HS_ATOMS, &e->atoms)) || (rc = load_hs(&l, SEC_HS_ATOMS_NUL, &e->atoms_nul)) ||
         (rc = load_hs(&l, SEC_HS_FALLBACK, &e->fallback)) ||

@@ -47,6 +47,13 @@ struct engine_guard_class {
     int64_t value;
 };
 
+/* A YARA pattern of a string used only as `$s at N`, checked at N instead of
+ * searched for (yscan_fixed_ends): where its literal would end, N + end[i]. */
+struct engine_fixed {
+    uint32_t pattern;
+    int64_t end[2];                /* -1: none */
+};
+
 /* Groups of gated YARA rules (gating.h): the literals of their other
  * strings wait in one database per group, of about GATE_GROUP_LITERALS
  * (gating.c), at most this many groups (a bit each in engine_scratch). */
@@ -71,6 +78,7 @@ struct engine {
     UTIL_VEC(uint8_t) yara_window_run; /* per YARA pattern: a masked window searched by its
                                           run of exact bytes (yara_literal.h): offset << 4 |
                                           length; 0: not so searched */
+    UTIL_VEC(struct engine_fixed) yara_fixed; /* in no database: checked at their offset */
     hs_database_t *fallback;
     hs_database_t *filenames;
     hs_database_t *filename_fps;

@@ -731,6 +731,30 @@ static int gate_pass(struct object *o)
     return rc;
 }
 
+/* The YARA strings used only as `$s at N`: each of their patterns checked
+ * at N, as if its literal had been hit there (a gate opens as on a hit). */
+static int fixed_offset_pass(struct object *o)
+{
+    const struct engine *e = o->e;
+    struct yscan *y = o->s->yara;
+    for (size_t k = 0; k < e->yara_fixed.n; k++) {
+        const struct engine_fixed *f = &e->yara_fixed.v[k];
+        uint32_t p = f->pattern;
+        int64_t at = e->yara.strings.v[e->yara.patterns.v[p].string].fixed_offset;
+        for (int i = 0; i < 2 && f->end[i] >= 0; i++) {
+            uint64_t end = (uint64_t)at + (uint64_t)f->end[i];
+            if (end > o->len)
+                continue;
+            if (yscan_hit(y, p, end))
+                return ASSAY_OK; /* the YARA scan failed: it says so when evaluated */
+        }
+        uint8_t g = p < e->yara_gate_open.n ? e->yara_gate_open.v[p] : 0;
+        if (g && !(o->s->gates_open & (1u << (g - 1))) && yscan_pattern_found(y, p))
+            o->s->gates_open |= 1u << (g - 1);
+    }
+    return ASSAY_OK;
+}
+
 /* Every body and logical signature over o->data (one view of the object). */
 static int body_pass(struct object *o)
 {
@@ -743,6 +767,8 @@ static int body_pass(struct object *o)
         rc = scan_chunks(o, e->atoms, s->atoms, on_atom);
     if (rc == ASSAY_OK && e->atoms_nul && o->len > 0)
         rc = scan_chunks(o, e->atoms_nul, s->atoms_nul, on_atom);
+    if (rc == ASSAY_OK && e->yara_fixed.n && s->yara && o->view == VIEW_RAW && o->len > 0)
+        rc = fixed_offset_pass(o);
     if (rc == ASSAY_OK && e->nclasses && s->yara && o->view == VIEW_RAW && o->len > 0)
         rc = guard_class_pass(o);
     if (rc == ASSAY_OK && e->ngates && s->yara && o->view == VIEW_RAW && o->len > 0)

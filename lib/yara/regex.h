@@ -169,6 +169,9 @@ unsigned yara_regex_flags(const struct yara_regex *re);
 void yara_regex_add_flags(struct yara_regex *re, unsigned flags);
 /* True when the regex used an escape YARA does not define (e.g. "\c"). */
 bool yara_regex_has_unknown_escape(const struct yara_regex *re);
+/* A program of consuming instructions only matches exactly its length: true
+ * and that length, or false (repeats, alternatives, anchors). */
+bool yara_regex_fixed_length(const struct yara_regex *re, size_t *len);
 /* Number of compiled instructions (the matcher's state count). */
 size_t yara_regex_program_size(const struct yara_regex *re);
 

@@ -193,6 +193,14 @@ int yara_regex_compile_program_(struct yara_regex *re, size_t *column)
     return yara_regex_prepare_(re);
 }
 
+bool yara_regex_fixed_length(const struct yara_regex *re, size_t *len)
+{
+    if (!re->linear)
+        return false;
+    *len = re->prefix;
+    return true;
+}
+
 int yara_regex_prepare_(struct yara_regex *re)
 {
     uint32_t k = 0;

@@ -485,6 +485,37 @@ int yscan_hit(struct yscan *y, uint32_t pi, uint64_t lit_end)
     return y->error ? 1 : 0;
 }
 
+bool yscan_fixed_ends(const struct yrules *r, uint32_t pi, int64_t ends[2])
+{
+    const struct ypattern *p = &r->patterns.v[pi];
+    const struct ystring *st = &r->strings.v[p->string];
+    ends[0] = ends[1] = -1;
+    if (st->fixed_offset < 0 || st->nfrag > 1 || p->atom_len == 0)
+        return false;
+    if (p->kind == YP_LITERAL) { /* confirm_literal: the literal's atom is pre_min into it */
+        ends[0] = (int64_t)p->pre_min + p->atom_len;
+        return true;
+    }
+    if (p->kind != YP_REGEX)
+        return false;
+    /* confirm_regex splits at lit_start - back; a match at N splits where
+     * its part before the split point, of a fixed length, ends. */
+    int n = 0;
+    for (int form = 0; form < 2; form++) {
+        if (!p->fwd[form])
+            continue;
+        size_t before = 0;
+        if (p->pre[form] && !yara_regex_fixed_length(p->pre[form], &before))
+            return false;
+        int64_t end = (int64_t)before + p->back + p->atom_len;
+        if (end < 0)
+            return false;
+        if (n == 0 || ends[0] != end)
+            ends[n++] = end;
+    }
+    return n > 0;
+}
+
 bool yscan_pattern_found(struct yscan *y, uint32_t pi)
 {
     const struct ypattern *p = &y->r->patterns.v[pi];

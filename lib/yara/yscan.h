@@ -106,6 +106,13 @@ void yscan_begin(struct yscan *y, const uint8_t *data, size_t len, uint64_t max_
 /* An atom hit of pattern `p` ending at `end` (exclusive). 0, or 1 to stop
  * the scan (out of memory: y->error set). */
 int yscan_hit(struct yscan *y, uint32_t p, uint64_t end);
+/* A string used only as `$s at N` (ystring.fixed_offset; YARA records its
+ * matches at N only) need not be searched for: its patterns can be checked
+ * at N. True with where pattern p's literal ends, relative to N, in a match
+ * at N (ends[1]: another place, of its wide form, or -1); false when that is
+ * not fixed (the pattern is then searched like any other). The engine calls
+ * yscan_hit with N + ends[i] as if the literal had been hit there. */
+bool yscan_fixed_ends(const struct yrules *r, uint32_t p, int64_t ends[2]);
 /* Does rule `rule`'s guard hold on the current object? Checked once, at
  * first need; a failed guard makes the rule false (rule_state). */
 bool yscan_guard_holds(struct yscan *y, uint32_t rule);

@@ -148,6 +148,21 @@ open(sys.argv[1] + "/relocate.bin", "wb").write(d)
 PY
 compare "relocated literals" -w -s "$RULES/relocate.yar" "$L"
 compare "relocated literals fast" -w -s -f "$RULES/relocate.yar" "$L"
+# Strings used only as `$s at N`: checked at N, not searched (tests/diff/yara/fixed.yar).
+X=$WORK/fixed
+mkdir -p "$X"
+python3 - "$X" <<'PY'
+import sys
+files = {"gzip": b"\x1f\x8b\x08\x08\x00\x00update ... \x1f\x8b\x08\x08\x00\x00update",
+         "moved": b"...\x1f\x8b\x08\x08\x00\x00update", "upper": b"xxxxUPDATE",
+         "wide": b"xxxxu\0p\0d\0a\0t\0e\0", "late": b"xxxxxupdate", "word": b"a word", "glued": b"aaword",
+         "twice": b"0123456789twice", "gated": b"\xf1\xe2\xd3\xc4\xb5\xa6\x97\x88 and gated text",
+         "gate_moved": b"  \xf1\xe2\xd3\xc4\xb5\xa6\x97\x88 and gated text", "short": b"tail"}
+for name, data in files.items():
+    open(sys.argv[1] + "/" + name, "wb").write(data)
+PY
+compare "fixed-offset strings" -w -s -r "$RULES/fixed.yar" "$X"
+compare "fixed-offset strings, no match shown" -w -s -n -r "$RULES/fixed.yar" "$X"
 
 # ---- the command line itself (src/cmd_yara.c) ----------------------------------------
 Y=$WORK/cli
