@@ -4,7 +4,8 @@
  * to the first NUL (at most 200 bytes), then the data to scan. When the regex
  * compiles, the target checks that search agrees with match_at (same length
  * at the reported start, no match at any earlier start), that the match fits
- * the data, and that the match contains one of the prefilter literals.
+ * the data, that the match contains one of the prefilter literals, and that
+ * a copy of the AST assembled node by node matches as the regex does.
  *
  *   clang -std=c17 -g -fsanitize=fuzzer,address,undefined -Iinclude -Ilib \
  *       lib/util/buf.c lib/util/error.c lib/yara/regex*.c tests/fuzz/fuzz_yara_regex.c \
@@ -59,6 +60,30 @@ static void check(const struct yara_regex *re, const uint8_t *d, size_t n)
     abort(); /* a match without any required literal */
 }
 
+/* A copy of the AST assembled node by node (regex_build.c) must match
+ * exactly as the parsed regex does, at every start. */
+static void check_copy(const struct yara_regex *re, const uint8_t *d, size_t n)
+{
+    size_t count;
+    uint32_t root;
+    const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
+    struct yara_regex *copy = yara_regex_new(yara_regex_flags(re));
+    if (!copy)
+        return;
+    struct yara_regex_list top = {0};
+    yara_regex_append_copy(copy, &top, nodes, root, false, false);
+    uint32_t r = top.count ? yara_regex_list_close(copy, &top, YARA_REGEX_CONCAT) : YARA_REGEX_NONE;
+    if (r != YARA_REGEX_NONE && yara_regex_finish(copy, r, NULL) == 0) {
+        for (size_t s = 0; s <= n && s < 64; s++) {
+            size_t l1 = 0, l2 = 0;
+            bool a = yara_regex_match_at(re, d, n, s, &l1), b = yara_regex_match_at(copy, d, n, s, &l2);
+            if (a != b || (a && l1 != l2))
+                abort(); /* the copy matches differently */
+        }
+    }
+    yara_regex_free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -74,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (yara_regex_compile((const char *)data, rlen, flags, &re, NULL) != 0)
         return 0;
     check(re, rest, rest_n);
+    check_copy(re, rest, rest_n);
     yara_regex_free(re);
     return 0;
 }
