@@ -1,6 +1,7 @@
 /* arena.h — bump allocator for many small objects freed together (a parsed
- * rule file, an inventory). Blocks of at least 16 KiB; every allocation is
- * zeroed and max_align_t aligned; nothing is freed before util_arena_free. */
+ * rule file, an inventory). Blocks of 2 KiB, doubling up to 64 KiB (bigger
+ * for a bigger allocation); every allocation is zeroed and max_align_t
+ * aligned; nothing is freed before util_arena_free. */
 #ifndef ASSAY_UTIL_ARENA_H
 #define ASSAY_UTIL_ARENA_H
 
