@@ -311,6 +311,22 @@ static int add_literal(struct pattern_list *l, const uint8_t *a, uint32_t alen, 
     return 0;
 }
 
+/* A gate group's database is scanned over the few objects where one of its
+ * gates matched, and Vectorscan compiles sets of 6-8-byte literals up to ten
+ * times slower than the same literals cut to 5 bytes (a set of 424: 150 ms
+ * against 15). So a gated literal keeps only its last GATE_LITERAL_MAX bytes
+ * (not starting with 00): it ends where the whole one does, which is where
+ * the hit is confirmed from, and the confirmation compares every byte. */
+#define GATE_LITERAL_MAX 5
+
+static int add_gate_literal(struct pattern_list *l, const uint8_t *a, uint32_t alen, unsigned flags, unsigned id)
+{
+    uint32_t from = alen > GATE_LITERAL_MAX ? alen - GATE_LITERAL_MAX : 0;
+    while (from > 0 && a[from] == 0)
+        from--;
+    return add_literal(l, a + from, alen - from, flags, id);
+}
+
 struct u32_list {                     /* a UTIL_VEC(uint32_t) with a name */
     uint32_t *v;
     size_t n, cap;
@@ -616,8 +632,10 @@ static int add_yara_pattern(struct engine *e, struct body_lists *l, uint32_t i, 
             rc = add_regex(regexes, id, (const char *)rx->data, HS_FLAG_DOTALL);
     } else if (a[0] == 0) {
         rc = add_escaped_regex(regexes, a, alen, flags, id, rx);
+    } else if (g) {
+        rc = add_gate_literal(&l->gate_atoms[g - 1], a, alen, flags, id);
     } else {
-        rc = add_literal(g ? &l->gate_atoms[g - 1] : literals, a, alen, flags, id);
+        rc = add_literal(literals, a, alen, flags, id);
     }
     return rc == 0 ? ASSAY_OK : util_error(ASSAY_ENOMEM, "out of memory");
 }
