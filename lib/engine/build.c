@@ -347,9 +347,12 @@ static int chain_yara_atoms(struct engine *e, struct u32_list *heads)
     for (uint32_t i = 0; i < y->patterns.n; i++) {
         e->yara_atom_next.v[i] = YRULES_NONE;
         struct engine_fixed f = {.pattern = i};
-        bool fixed = yscan_fixed_ends(y, i, f.end); /* checked in place, in no database */
-        if ((fixed ? util_vec_push(&e->yara_fixed, f) : y->patterns.v[i].atom_len ? util_vec_push(&order, i) : 0) !=
-            0) {
+        int pushed = 0;
+        if (yscan_fixed_ends(y, i, f.end)) /* checked in place, in no database */
+            pushed = util_vec_push(&e->yara_fixed, f);
+        else if (y->patterns.v[i].atom_len)
+            pushed = util_vec_push(&order, i);
+        if (pushed != 0) {
             util_vec_free(&order);
             return util_error(ASSAY_ENOMEM, "out of memory");
         }

@@ -199,6 +199,15 @@ static bool window_holds(const struct object *o, uint32_t p, uint8_t run, uint64
 /* A Vectorscan hit on body `id` ending at `to` in the current chunk: the
  * atom database reports where the atom ends, the fallback regex database
  * where a whole match ends; both are confirmed by the verifier. */
+/* A confirmed match of YARA pattern p opens the gate group it is a gate of
+ * (gating.h): that group's database will be scanned over this object. */
+static inline void open_gate(struct object *o, uint32_t p)
+{
+    uint8_t g = p < o->e->yara_gate_open.n ? o->e->yara_gate_open.v[p] : 0;
+    if (g && !(o->s->gates_open & (1u << (g - 1))) && yscan_pattern_found(o->s->yara, p))
+        o->s->gates_open |= 1u << (g - 1);
+}
+
 static int on_hit(struct object *o, unsigned id, unsigned long long to, bool whole_match)
 {
     uint64_t end = o->chunk_base + to;
@@ -216,9 +225,7 @@ static int on_hit(struct object *o, unsigned id, unsigned long long to, bool who
         for (uint32_t p = head; p < o->e->yara_atom_next.n; p = o->e->yara_atom_next.v[p]) {
             if (yscan_hit(o->s->yara, p, end))
                 return 1;
-            uint8_t g = o->e->yara_gate_open.v[p];
-            if (g && !(o->s->gates_open & (1u << (g - 1))) && yscan_pattern_found(o->s->yara, p))
-                o->s->gates_open |= 1u << (g - 1);
+            open_gate(o, p);
         }
         return 0;
     }
@@ -748,9 +755,7 @@ static int fixed_offset_pass(struct object *o)
             if (yscan_hit(y, p, end))
                 return ASSAY_OK; /* the YARA scan failed: it says so when evaluated */
         }
-        uint8_t g = p < e->yara_gate_open.n ? e->yara_gate_open.v[p] : 0;
-        if (g && !(o->s->gates_open & (1u << (g - 1))) && yscan_pattern_found(y, p))
-            o->s->gates_open |= 1u << (g - 1);
+        open_gate(o, p);
     }
     return ASSAY_OK;
 }

@@ -11,6 +11,9 @@
 #include "util/error.h"
 #include "yara/regex_internal.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x) /* the limits in the messages the regex parser gives for them */
+
 struct hex_build {
     struct yara_regex *re;
     struct yara_regex_error *err;
@@ -30,7 +33,7 @@ static uint32_t fail(struct hex_build *b, int status, const char *message)
 static uint32_t class_node(struct hex_build *b, const uint8_t set[32], uint8_t ykind)
 {
     if (b->re->nodes.n >= YARA_REGEX_MAX_NODES)
-        return fail(b, ASSAY_ELIMIT, "regular expression too complex (more than 20000 nodes)");
+        return fail(b, ASSAY_ELIMIT, "regular expression too complex (more than " STR(YARA_REGEX_MAX_NODES) " nodes)");
     struct yara_regex_node n;
     memset(&n, 0, sizeof n);
     n.kind = YARA_REGEX_CLASS;
@@ -66,7 +69,7 @@ static uint32_t byte_node(struct hex_build *b, const struct yara_hex_token *t)
 static uint32_t jump_node(struct hex_build *b, const struct yara_hex_token *t)
 {
     if (t->jump_min > YARA_REGEX_MAX_REPEAT || t->jump_max > YARA_REGEX_MAX_REPEAT)
-        return fail(b, ASSAY_ESYNTAX, "repeat interval too large (maximum 32767)");
+        return fail(b, ASSAY_ESYNTAX, "repeat interval too large (maximum " STR(YARA_REGEX_MAX_REPEAT) ")");
     uint32_t any = any_byte(b);
     bool fixed = t->jump_min == t->jump_max;
     uint32_t max = t->jump_max < 0 ? YARA_REGEX_INF : (uint32_t)t->jump_max;

@@ -263,8 +263,10 @@ static void file_error(struct file_errors *fe, const struct yara_diag *d, const 
     size_t have = strlen(fe->text), add = strlen(d->message) + 1;
     if (have + add >= sizeof fe->text) { /* keep the latest: drop the oldest lines */
         const char *keep = fe->text;
-        while (keep && (size_t)(fe->text + have - keep) + add >= sizeof fe->text)
-            keep = (keep = strchr(keep, '\n')) ? keep + 1 : NULL;
+        while (keep && (size_t)(fe->text + have - keep) + add >= sizeof fe->text) {
+            const char *nl = strchr(keep, '\n');
+            keep = nl ? nl + 1 : NULL;
+        }
         have = keep ? strlen(keep) : 0;
         memmove(fe->text, keep ? keep : "", have + 1);
     }

@@ -120,6 +120,13 @@ static inline const struct ts_found *ts_find(const struct ts_results *r, const c
     return NULL;
 }
 
+/* How many matches rule `rule` reported (0: it did not match). */
+static inline size_t ts_evidence_of(const struct ts_results *r, const char *rule)
+{
+    const struct ts_found *f = ts_find(r, rule);
+    return f ? f->evidence_count : 0;
+}
+
 /* The whole file at `path` (malloc'ed, one spare byte), or NULL. */
 static inline uint8_t *ts_read_file(const char *path, size_t *len)
 {

@@ -45,48 +45,37 @@ static bool string_is_fixed(const assay_db *db, const char *name)
     return any;
 }
 
-static size_t evidence_of(const struct ts_results *r, const char *rule)
-{
-    const struct ts_found *f = ts_find(r, rule);
-    return f ? f->evidence_count : 0;
-}
-
-static void scan_text(const assay_db *db, const void *data, size_t len, struct ts_results *r)
-{
-    ts_scan(db, "data", data, len, r);
-}
-
 static void check_fixed_scans(const assay_db *db)
 {
     struct ts_results r;
     const uint8_t gzip[] = "\x1F\x8B\x08\x08\x00\x00update ... \x1F\x8B\x08\x08\x00\x00update";
-    scan_text(db, gzip, sizeof gzip - 1, &r);
-    assert_int_equal(evidence_of(&r, "Gzip"), 1); /* at 0 only, as YARA records it */
+    ts_scan(db, "data", gzip, sizeof gzip - 1, &r);
+    assert_int_equal(ts_evidence_of(&r, "Gzip"), 1); /* at 0 only, as YARA records it */
     assert_int_equal(r.f[0].ev0.offset, 0);
     const uint8_t moved[] = "...\x1F\x8B\x08\x08\x00\x00update";
-    scan_text(db, moved, sizeof moved - 1, &r);
+    ts_scan(db, "data", moved, sizeof moved - 1, &r);
     assert_null(ts_find(&r, "Gzip"));
 
-    scan_text(db, "xxxxUPDATE", 10, &r);
-    assert_int_equal(evidence_of(&r, "Text"), 1);
-    scan_text(db, "xxxxu\0p\0d\0a\0t\0e\0", 16, &r);
-    assert_int_equal(evidence_of(&r, "Text"), 1);
-    scan_text(db, "xxxxxupdate", 11, &r);
+    ts_scan(db, "data", "xxxxUPDATE", 10, &r);
+    assert_int_equal(ts_evidence_of(&r, "Text"), 1);
+    ts_scan(db, "data", "xxxxu\0p\0d\0a\0t\0e\0", 16, &r);
+    assert_int_equal(ts_evidence_of(&r, "Text"), 1);
+    ts_scan(db, "data", "xxxxxupdate", 11, &r);
     assert_null(ts_find(&r, "Text"));
 
-    scan_text(db, "a word", 6, &r);
+    ts_scan(db, "data", "a word", 6, &r);
     assert_non_null(ts_find(&r, "Full"));
-    scan_text(db, "aaword", 6, &r);
+    ts_scan(db, "data", "aaword", 6, &r);
     assert_null(ts_find(&r, "Full"));
 
-    scan_text(db, "0123456789twice", 15, &r);
+    ts_scan(db, "data", "0123456789twice", 15, &r);
     assert_non_null(ts_find(&r, "Twice"));
 
     const uint8_t gated[] = "\xF1\xE2\xD3\xC4\xB5\xA6\x97\x88 and gated text";
-    scan_text(db, gated, sizeof gated - 1, &r);
-    assert_int_equal(evidence_of(&r, "Gated"), 2);
+    ts_scan(db, "data", gated, sizeof gated - 1, &r);
+    assert_int_equal(ts_evidence_of(&r, "Gated"), 2);
     const uint8_t late[] = "  \xF1\xE2\xD3\xC4\xB5\xA6\x97\x88 and gated text";
-    scan_text(db, late, sizeof late - 1, &r);
+    ts_scan(db, "data", late, sizeof late - 1, &r);
     assert_null(ts_find(&r, "Gated"));
 }
 

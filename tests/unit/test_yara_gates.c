@@ -124,19 +124,13 @@ static assay_db *gated_db(void)
     return ts_db(pairs);
 }
 
-static size_t evidence_of(const struct ts_results *r, const char *rule)
-{
-    const struct ts_found *f = ts_find(r, rule);
-    return f ? f->evidence_count : 0;
-}
-
 static void check_gated_scans(const assay_db *db)
 {
     struct ts_results r;
     const uint8_t both[] = "tail text ... \xF1\xE2\xD3\xC4\xB5\xA6\x97\x88 ... tail text";
     ts_scan(db, "both", both, sizeof both - 1, &r);
-    assert_int_equal(evidence_of(&r, "Both"), 3);        /* the gate and both matches of the other */
-    assert_int_equal(evidence_of(&r, "Plain"), 2);
+    assert_int_equal(ts_evidence_of(&r, "Both"), 3);        /* the gate and both matches of the other */
+    assert_int_equal(ts_evidence_of(&r, "Plain"), 2);
     assert_null(ts_find(&r, "TwoOfThree"));
 
     const uint8_t other_only[] = "tail text, no gate";
@@ -146,7 +140,7 @@ static void check_gated_scans(const assay_db *db)
 
     const uint8_t two[] = "\x18\x29\x3A\x4B\x5C\x6D\x7E\x8F plain words here";
     ts_scan(db, "two", two, sizeof two - 1, &r);
-    assert_int_equal(evidence_of(&r, "TwoOfThree"), 2);
+    assert_int_equal(ts_evidence_of(&r, "TwoOfThree"), 2);
     const uint8_t one[] = "plain words here, once";
     ts_scan(db, "one", one, sizeof one - 1, &r);
     assert_null(ts_find(&r, "TwoOfThree"));
@@ -188,7 +182,7 @@ static void nonmatching_rules_show_waiting_strings(void **state)
     o.report_nonmatching = true;
     const uint8_t data[] = "tail text alone";
     ts_scan_with(db, &o, "n", data, sizeof data - 1, &r);
-    assert_int_equal(evidence_of(&r, "Both"), 1); /* $other, though $gate is absent */
+    assert_int_equal(ts_evidence_of(&r, "Both"), 1); /* $other, though $gate is absent */
     assay_db_free(db);
 }
 
