@@ -442,9 +442,9 @@ static int add_yara_atoms(struct engine *e, struct body_lists *l, struct util_bu
     if (rc == ASSAY_OK)
         rc = chain_yara_atoms(e, &heads);
     if (rc == ASSAY_OK)
-        rc = engine_plan_gates(e, deferred);
+        rc = index_yara_windows(e); /* before the gates: a window's run can wait for one */
     if (rc == ASSAY_OK)
-        rc = index_yara_windows(e);
+        rc = engine_plan_gates(e, deferred);
     for (size_t k = 0; k < heads.n && rc == ASSAY_OK; k++)
         rc = add_yara_pattern(e, l, heads.v[k], deferred, rx);
     free(deferred);
@@ -628,7 +628,7 @@ static int add_yara_pattern(struct engine *e, struct body_lists *l, uint32_t i, 
     uint8_t g = literal_gate(e, i, deferred); /* before any class: a gate is rarer than a header */
     int rc;
     if (run) { /* a masked window searched by its run of exact bytes */
-        rc = add_literal(literals, a + (run >> 4), run & 15, 0, id);
+        rc = add_literal(g ? &l->gate_atoms[g - 1] : literals, a + (run >> 4), run & 15, 0, id);
     } else if (p->flags & YPF_MASKED) {
         rc = masked_regex(a, p->atom_len, rx);
         if (rc == 0)

@@ -1,12 +1,14 @@
 /* gating.c — choosing gated YARA rules and their groups (gating.h).
  *
- * The cost of a string as a gate is the expected number of its matches per
- * byte of data, from a rough model of byte frequencies in files (zeros and
- * spaces everywhere, ASCII letters and the commonest x86 instruction bytes
- * often, other bytes rarely): a guess, used only to prefer one gate over
- * another and to leave rules with common gates ungated. Groups hold the gated rules by decreasing cost, each with about
- * the same number of waiting literals, so the rules opened most often share
- * one database and the others stay closed. */
+ * Two rates per byte of data, from a rough model of byte frequencies in
+ * files (zeros and spaces everywhere, ASCII letters and the commonest x86
+ * instruction bytes often, other bytes rarely): how often a string's literal
+ * is hit in the first pass, and how often the string matches, opening its
+ * rule's gate. Guesses, used only to compare: a rule's gate is the one whose
+ * literals are hit least among those opening rarely, and a rule whose gates
+ * all open often stays ungated. Groups hold the gated rules by decreasing
+ * opening rate, each with about the same number of waiting literals, so the
+ * rules opened most often share one database and the others stay closed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,31 +81,81 @@ static double pattern_odds(const struct yrules *y, const struct ypattern *p)
     return odds;
 }
 
-static double string_cost(void *ctx, uint32_t s)
+/* How often the first pass hits the literal searched for pattern p: the
+ * run of exact bytes of a masked window that has one, else the literal. */
+static double search_odds(const struct engine *e, uint32_t p)
 {
-    const struct yrules *y = ctx;
+    const struct yrules *y = &e->yara;
+    const struct ypattern *pt = &y->patterns.v[p];
+    uint8_t run = e->yara_window_run.v[p];
+    uint32_t n;
+    const uint8_t *a = engine_yara_literal(y, pt, &n);
+    if (run)
+        return bytes_odds(a + (run >> 4), run & 15, false);
+    if (pt->flags & YPF_MASKED)
+        return pattern_odds(y, pt); /* the whole window, as a regex */
+    return bytes_odds(a, n, pt->atom_nocase);
+}
+
+/* How often string s opens its rule's gate (its confirmed matches), per
+ * byte; negative when it cannot be a gate (a pattern searched without a
+ * literal gives no hit to open one). */
+static double open_odds(const struct yrules *y, uint32_t s)
+{
     const struct ystring *st = &y->strings.v[s];
-    double cost = 0;
+    double odds = 0;
     for (uint32_t k = 0; k < st->pattern_count; k++) {
         const struct ypattern *p = &y->patterns.v[st->pattern_first + k];
         if (p->atom_len == 0)
-            return -1; /* searched without a literal: no hit to open a gate */
-        cost += pattern_odds(y, p);
+            return -1;
+        odds += pattern_odds(y, p);
     }
-    return st->pattern_count ? cost : -1;
+    return st->pattern_count ? odds : -1;
+}
+
+struct cost_context {
+    const struct engine *e;
+    double max_open; /* a gate opening more often than this is not used */
+};
+
+/* A gate's strings are searched in the first pass whatever else waits, so
+ * the gate chosen is the one whose literals the first pass hits least, among
+ * those opening rarely enough: a string opening too often on its own costs
+ * 1 more than any literal can. */
+static double string_cost(void *ctx, uint32_t s)
+{
+    const struct cost_context *c = ctx;
+    const struct yrules *y = &c->e->yara;
+    double open = open_odds(y, s);
+    if (open < 0)
+        return -1;
+    const struct ystring *st = &y->strings.v[s];
+    double cost = open > c->max_open / YGATE_MAX_STRINGS ? 1 : 0;
+    for (uint32_t k = 0; k < st->pattern_count; k++)
+        cost += search_odds(c->e, st->pattern_first + k);
+    return cost;
+}
+
+static double gate_open_odds(const struct yrules *y, const struct ygate *g)
+{
+    double odds = 0;
+    for (uint32_t i = 0; i < g->n; i++)
+        odds += open_odds(y, g->strings[i]);
+    return odds;
 }
 
 struct gated_rule {
     uint32_t rule;
     struct ygate gate;
+    double open;    /* how often the gate opens, per byte */
     size_t waiting; /* patterns whose literal waits */
 };
 
-static int cmp_by_cost_desc(const void *pa, const void *pb)
+static int cmp_by_open_desc(const void *pa, const void *pb)
 {
     const struct gated_rule *a = pa, *b = pb;
-    if (a->gate.cost != b->gate.cost)
-        return a->gate.cost > b->gate.cost ? -1 : 1;
+    if (a->open != b->open)
+        return a->open > b->open ? -1 : 1;
     return a->rule < b->rule ? -1 : a->rule > b->rule;
 }
 
@@ -115,25 +167,31 @@ static bool in_gate(const struct ygate *g, uint32_t s)
     return false;
 }
 
-/* Can pattern p's literal wait in a group database? Only plain literals
- * (masked windows and 00-led atoms are searched as regexes). */
-static bool can_wait(const struct yrules *y, const struct ypattern *p)
+/* Can pattern p's literal wait in a group database? Only what is searched
+ * as a literal: plain literals and the runs of exact bytes of masked windows
+ * (other masked windows and 00-led atoms are searched as regexes). */
+static bool can_wait(const struct engine *e, uint32_t p)
 {
+    const struct yrules *y = &e->yara;
+    const struct ypattern *pt = &y->patterns.v[p];
     uint32_t n;
-    if (p->atom_len == 0 || (p->flags & YPF_MASKED))
+    if (pt->atom_len == 0)
         return false;
-    return engine_yara_literal(y, p, &n)[0] != 0;
+    if (pt->flags & YPF_MASKED)
+        return e->yara_window_run.v[p] != 0;
+    return engine_yara_literal(y, pt, &n)[0] != 0;
 }
 
 /* How many of rule r's patterns would wait for its gate. */
-static size_t count_waiting(const struct yrules *y, uint32_t r, const struct ygate *gate)
+static size_t count_waiting(const struct engine *e, uint32_t r, const struct ygate *gate)
 {
+    const struct yrules *y = &e->yara;
     const struct yrule *rule = &y->rules.v[r];
     size_t waiting = 0;
     for (uint32_t k = 0; k < rule->string_count; k++) {
         const struct ystring *st = &y->strings.v[rule->string_first + k];
         for (uint32_t i = 0; i < st->pattern_count && !in_gate(gate, rule->string_first + k); i++)
-            waiting += can_wait(y, &y->patterns.v[st->pattern_first + i]);
+            waiting += can_wait(e, st->pattern_first + i);
     }
     return waiting;
 }
@@ -152,7 +210,7 @@ static size_t mark_rule(struct engine *e, uint32_t r, const struct ygate *gate, 
             uint32_t p = st->pattern_first + i;
             if (opens)
                 e->yara_gate_open.v[p] = g;
-            else if (can_wait(y, &y->patterns.v[p])) {
+            else if (can_wait(e, p)) {
                 deferred[p] = g;
                 waiting++;
             }
@@ -167,7 +225,7 @@ static size_t mark_rule(struct engine *e, uint32_t r, const struct ygate *gate, 
  * little at scan time). */
 #define GATE_GROUP_LITERALS 256
 
-/* Deal the gated rules, by decreasing cost, into groups of about the same
+/* Deal the gated rules, by decreasing opening rate, into groups of about the same
  * number of waiting literals. */
 static void deal_groups(struct engine *e, struct gated_rule *gated, size_t n, size_t waiting, uint8_t *deferred)
 {
@@ -178,7 +236,7 @@ static void deal_groups(struct engine *e, struct gated_rule *gated, size_t n, si
         groups = n;
     size_t share = (waiting + groups - 1) / groups, filled = 0;
     uint8_t g = 0;
-    qsort(gated, n, sizeof *gated, cmp_by_cost_desc);
+    qsort(gated, n, sizeof *gated, cmp_by_open_desc);
     for (size_t i = 0; i < n; i++) {
         if (filled >= share && g + 1u < groups) {
             g++;
@@ -202,13 +260,13 @@ int engine_plan_gates(struct engine *e, uint8_t *deferred)
     }
     UTIL_VEC(struct gated_rule) gated = {0};
     size_t waiting = 0;
-    double max_cost = gate_max_cost();
+    struct cost_context costs = {.e = e, .max_open = gate_max_cost()};
     for (uint32_t r = 0; r < y->rules.n; r++) {
         struct gated_rule gr = {.rule = r};
-        ygate_choose(y, r, string_cost, (void *)y, &gr.gate);
-        if (gr.gate.n == 0 || gr.gate.cost > max_cost)
+        ygate_choose(y, r, string_cost, &costs, &gr.gate);
+        if (gr.gate.n == 0 || (gr.open = gate_open_odds(y, &gr.gate)) > costs.max_open)
             continue;
-        gr.waiting = count_waiting(y, r, &gr.gate);
+        gr.waiting = count_waiting(e, r, &gr.gate);
         if (gr.waiting == 0)
             continue; /* all its strings are gates: nothing to hold back */
         waiting += gr.waiting;

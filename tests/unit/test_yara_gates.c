@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "engine/db.h"
@@ -186,6 +187,50 @@ static void nonmatching_rules_show_waiting_strings(void **state)
     assay_db_free(db);
 }
 
+/* A gate's literals are searched in the first pass anyway, so of two gates
+ * the one whose literal is hit less is chosen: here the rare run, not the
+ * common x86 bytes of the masked window, which then waits for it as its run
+ * of exact bytes in the group's database. */
+static const char window_rules[] =
+    "rule Window { strings: $common = { 8B 44 24 ?? 48 8B ?? 24 } $rare = { F1 E2 D3 C4 B5 A6 97 88 } "
+    "  condition: all of them }\n";
+
+static uint32_t first_pattern_of(const assay_db *db, const char *id)
+{
+    const struct yrules *y = &db->engine.yara;
+    for (size_t i = 0; i < y->strings.n; i++)
+        if (strcmp(y->strings.v[i].ast->name, id) == 0)
+            return y->strings.v[i].pattern_first;
+    fail_msg("no string %s", id);
+    return 0;
+}
+
+static void masked_windows_wait_for_rarer_gates(void **state)
+{
+    (void)state;
+    const char *pairs[] = {"w.yar", window_rules, NULL};
+    assay_db *db = ts_db(pairs);
+    assert_non_null(db);
+    const struct engine *e = &db->engine;
+    uint32_t common = first_pattern_of(db, "$common"), rare = first_pattern_of(db, "$rare");
+    assert_int_not_equal(e->yara_window_run.v[common], 0); /* searched by its run 8B 44 24 */
+    assert_int_equal(e->yara_gate_open.v[common], 0);      /* not the gate */
+    assert_int_not_equal(e->yara_gate_open.v[rare], 0);
+    assert_int_equal(e->ngates, 1);
+
+    struct ts_results r;
+    const uint8_t both[] = "\x8B\x44\x24\x10\x48\x8B\x4C\x24 .. \xF1\xE2\xD3\xC4\xB5\xA6\x97\x88";
+    ts_scan(db, "both", both, sizeof both - 1, &r);
+    assert_int_equal(ts_evidence_of(&r, "Window"), 2);
+    const uint8_t window_only[] = "\x8B\x44\x24\x10\x48\x8B\x4C\x24 alone";
+    ts_scan(db, "window", window_only, sizeof window_only - 1, &r);
+    assert_null(ts_find(&r, "Window"));
+    const uint8_t run_only[] = "\x8B\x44\x24\x10\x48\x00\x4C\x24 \xF1\xE2\xD3\xC4\xB5\xA6\x97\x88";
+    ts_scan(db, "run", run_only, sizeof run_only - 1, &r); /* the run, but not the window */
+    assert_null(ts_find(&r, "Window"));
+    assay_db_free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +240,7 @@ int main(void)
         cmocka_unit_test(gated_rules_match_as_before),
         cmocka_unit_test(gated_rules_survive_compiling),
         cmocka_unit_test(nonmatching_rules_show_waiting_strings),
+        cmocka_unit_test(masked_windows_wait_for_rarer_gates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
