@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -185,9 +186,11 @@ int assay_db_finalize(assay_db *db)
         const struct sigdb *s = &db->engine.sig;
         if (s->hashes.n + s->bodies.n + s->filename_iocs.n + db->engine.yara.rules.n == 0)
             return util_error(ASSAY_EEMPTY, "no signatures loaded");
+        yrules_trim(&db->engine.yara);
         rc = engine_build(&db->engine);
         if (rc != ASSAY_OK)
             return rc;
+        malloc_trim(0); /* the compilers' memory back to the system before scanning (glibc keeps it) */
     }
     db->finalized = true;
     return ASSAY_OK;

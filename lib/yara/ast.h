@@ -262,6 +262,13 @@ struct yara_file {
 
 void yara_file_free(struct yara_file *f);
 
+/* A copy of f, in an arena of its own, with only what is needed once its
+ * rules are compiled: file, rule and string names and positions, rule flags,
+ * tags and metadata, string kinds and modifiers, imports and includes. The
+ * strings' texts and hex tokens, the conditions and the parse errors are
+ * left out. NULL on OOM (f is untouched either way). */
+struct yara_file *yara_file_compact(const struct yara_file *f);
+
 /* Print a compact S-expression of an expression (for tests and debugging),
  * e.g. (and $a (> (filesize) 100)). Returns 0 or -1 on OOM. */
 struct util_buf;

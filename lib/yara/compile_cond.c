@@ -822,12 +822,18 @@ static int expr(struct cc *c, const struct yara_expr *e, uint32_t *out)
         if ((rc = new_node(c, YN_FLOAT, YV_FLOAT, out)) == ASSAY_OK)
             node(c, *out)->f = e->real;
         return rc;
-    case YARA_EXPR_TEXT:
+    case YARA_EXPR_TEXT: {
+        uint8_t *copy = util_arena_alloc(&c->r->consts, e->text_len + 1); /* zeroed: NUL-terminated */
+        if (!copy)
+            return oom();
+        if (e->text_len)
+            memcpy(copy, e->text, e->text_len);
         if ((rc = new_node(c, YN_STRING, YV_STRING, out)) == ASSAY_OK) {
-            node(c, *out)->s = e->text;
+            node(c, *out)->s = copy;
             node(c, *out)->n = e->text_len;
         }
         return rc;
+    }
     case YARA_EXPR_REGEX: {
         struct yara_regex *re;
         struct yara_regex_error err = {0};

@@ -39,6 +39,7 @@ void yrules_free(struct yrules *r)
         yrules_file_release(r);
     for (size_t i = 0; i < r->files.n; i++)
         yara_file_free(r->files.v[i]);
+    util_arena_free(&r->consts);
     for (size_t i = 0; i < r->regexes.n; i++)
         yara_regex_free(r->regexes.v[i]);
     for (size_t i = 0; i < r->namespaces.n; i++) {
@@ -99,6 +100,18 @@ static struct yval parse_external(const char *value, bool *ok)
     v.s = (const uint8_t *)strdup(value);
     *ok = v.s != NULL;
     return v;
+}
+
+void yrules_trim(struct yrules *r)
+{
+    util_vec_shrink(&r->rules);
+    util_vec_shrink(&r->strings);
+    util_vec_shrink(&r->patterns);
+    util_vec_shrink(&r->nodes);
+    util_vec_shrink(&r->kids);
+    util_vec_shrink(&r->regexes);
+    util_vec_shrink(&r->first_sets);
+    util_vec_shrink(&r->chain_gaps);
 }
 
 int yrules_define(struct yrules *r, const char *name, const char *value)
@@ -283,6 +296,31 @@ static void parse_errors_before(struct file_errors *fe, const struct yara_file *
         file_error(fe, &file->errors[*next].diag, file->errors[*next].rule);
 }
 
+/* Replace the syntax tree of r->files.v[index], whose compiled rules are
+ * those from first_rule on, by its compact copy (ast.h): they and their
+ * strings point into the copy. */
+static int compact_file(struct yrules *r, size_t index, size_t first_rule)
+{
+    struct yara_file *f = r->files.v[index], *c = yara_file_compact(f);
+    if (!c)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    size_t j = 0; /* the rules compiled are some of the file's, in order */
+    for (size_t k = first_rule; k < r->rules.n; k++) {
+        struct yrule *ru = &r->rules.v[k];
+        while (f->rules[j] != ru->ast)
+            j++;
+        for (uint32_t i = 0; i < ru->string_count; i++) {
+            struct ystring *s = &r->strings.v[ru->string_first + i];
+            s->ast = &c->rules[j]->strings[s->ast - ru->ast->strings];
+        }
+        ru->ast = c->rules[j];
+        ru->file = c;
+    }
+    r->files.v[index] = c;
+    yara_file_free(f);
+    return ASSAY_OK;
+}
+
 int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t len,
                     const struct yrules_load_options *opts)
 {
@@ -305,7 +343,7 @@ int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t
     if ((rc = namespace_index(r, opts && opts->ns ? opts->ns : "default", &ns)) != ASSAY_OK)
         return rc;
     struct file_errors fe = {.r = r, .skip = opts && opts->skip_bad_rules};
-    size_t next_parse_error = 0;
+    size_t next_parse_error = 0, first_rule = r->rules.n;
     for (size_t i = 0; i < file->rule_count; i++) {
         parse_errors_before(&fe, file, &next_parse_error, i);
         struct mark m = mark_of(r);
@@ -328,6 +366,8 @@ int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t
         file_error(&fe, &diag, file->rules[i]->name);
     }
     parse_errors_before(&fe, file, &next_parse_error, file->rule_count);
+    if ((rc = compact_file(r, r->files.n - 1, first_rule)) != ASSAY_OK)
+        return rc;
     if (fe.count == 0)
         return ASSAY_OK;
     last_code = fe.last.code;

@@ -263,6 +263,8 @@ struct yrules {
     UTIL_VEC(struct ybyteset) first_sets;   /* see ypattern.first */
     UTIL_VEC(struct ygap) chain_gaps;       /* see ystring.chain_first */
     struct util_buf bytes;                  /* literal and atom bytes */
+    struct util_arena consts;               /* the conditions' string constants: the syntax
+                                               tree they were parsed into is compacted */
     struct util_idset rule_names;           /* (namespace, name hash) of every rule: a
                                                filter before looking a name up */
     const struct yara_module *modules[YRULES_MAX_MODULES];
@@ -291,6 +293,10 @@ int yrules_define(struct yrules *r, const char *name, const char *value);
  * message in assay_last_error() and the YARA code in yara_last_error_code(). */
 int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t len,
                     const struct yrules_load_options *opts);
+
+/* Once every rule is added: give back the spare room of the growing vectors
+ * (up to half of each: ~10 MB for signature-base) before the engine is built. */
+void yrules_trim(struct yrules *r);
 
 /* Everything the engine needs per rule set is built as rules are added; this
  * only reports whether there is anything to run. */
