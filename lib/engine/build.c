@@ -512,24 +512,45 @@ static void run_hs_job(struct hs_job *j)
                                               NULL, j->out, &j->err);
 }
 
+/* Vectorscan's compiler takes ~3 KB per literal while it works (the main
+ * database of signature-base: ~30 MB). The big databases are compiled one
+ * after the other on the calling thread, the small ones beside them on the
+ * others: the caller's malloc arena has the room the parsers freed, a
+ * helper's would grow by all of it (signature-base from source: peak RSS
+ * 114 -> ~104 MB). */
+#define HS_BIG_JOB 2000
+
 struct hs_queue {
-    struct hs_job *jobs;
-    size_t n;
-    size_t next;          /* guarded by lock */
+    struct hs_job *jobs;  /* biggest first: jobs[0, nbig) are big */
+    size_t n, nbig;
+    size_t next_big, next_small; /* guarded by lock */
     pthread_mutex_t lock;
 };
 
-static void *hs_worker(void *arg)
+/* The next job for a worker (the caller takes big ones first), or n when
+ * none is left for it. */
+static size_t take_job(struct hs_queue *q, bool caller)
 {
-    struct hs_queue *q = arg;
-    for (;;) {
-        pthread_mutex_lock(&q->lock);
-        size_t i = q->next < q->n ? q->next++ : q->n;
-        pthread_mutex_unlock(&q->lock);
-        if (i == q->n)
-            return NULL;
+    size_t job = q->n;
+    pthread_mutex_lock(&q->lock);
+    if (caller && q->next_big < q->nbig)
+        job = q->next_big++;
+    else if (q->next_small < q->n)
+        job = q->next_small++;
+    pthread_mutex_unlock(&q->lock);
+    return job;
+}
+
+static void run_jobs(struct hs_queue *q, bool caller)
+{
+    for (size_t i; (i = take_job(q, caller)) < q->n;)
         run_hs_job(&q->jobs[i]);
-    }
+}
+
+static void *hs_helper(void *arg)
+{
+    run_jobs(arg, false);
+    return NULL;
 }
 
 static int cmp_jobs_by_size(const void *a, const void *b)
@@ -538,21 +559,25 @@ static int cmp_jobs_by_size(const void *a, const void *b)
     return na < nb ? 1 : na > nb ? -1 : 0;
 }
 
-/* Biggest first, on one thread per core (the caller's included). */
+/* On one thread per core (the caller's included), the big ones on the
+ * caller's (hs_queue). */
 static int compile_hs_jobs(struct hs_job *jobs, size_t n, const struct sigdb *db)
 {
     qsort(jobs, n, sizeof *jobs, cmp_jobs_by_size);
     struct hs_queue q = {.jobs = jobs, .n = n};
+    while (q.nbig < n && jobs[q.nbig].list->exprs.n >= HS_BIG_JOB)
+        q.nbig++;
+    q.next_small = q.nbig;
     pthread_mutex_init(&q.lock, NULL);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t helpers = cores > 1 ? (size_t)cores - 1 : 0;
-    if (helpers > n - (n > 0))
-        helpers = n > 0 ? n - 1 : 0;
+    if (helpers > n - q.nbig)
+        helpers = n - q.nbig;
     pthread_t th[HS_JOBS_MAX];
     size_t started = 0;
-    while (started < helpers && pthread_create(&th[started], NULL, hs_worker, &q) == 0)
+    while (started < helpers && pthread_create(&th[started], NULL, hs_helper, &q) == 0)
         started++;
-    hs_worker(&q);
+    run_jobs(&q, true);
     for (size_t i = 0; i < started; i++)
         pthread_join(th[i], NULL);
     pthread_mutex_destroy(&q.lock);
