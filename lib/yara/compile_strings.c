@@ -1307,10 +1307,24 @@ static int compile_regex(struct yrules *r, uint32_t string, const struct yara_st
     return compile_regex_fragments(&s, ascii, diag);
 }
 
-/* After a string is compiled: the programs its patterns run keep no AST,
- * and the regexes none of them uses (the whole expression, parsed for its
- * atoms) are freed. Only a SCAN_ALL pattern's `re` keeps its AST (the
- * engine turns it into a Vectorscan prefilter). */
+static void run_instead(struct yrules *r, size_t first_pattern, const struct yara_regex *re, struct yara_regex *same)
+{
+    for (size_t i = first_pattern; i < r->patterns.n; i++) {
+        struct ypattern *p = &r->patterns.v[i];
+        for (int f = 0; f < 2; f++) {
+            if (p->fwd[f] == re)
+                p->fwd[f] = same;
+            if (p->pre[f] == re)
+                p->pre[f] = same;
+        }
+    }
+}
+
+/* After a string is compiled: the programs its patterns run keep no AST
+ * and are shared with earlier patterns running the same one
+ * (yrules_share_program), and the regexes none of them uses (the whole
+ * expression, parsed for its atoms) are freed. Only a SCAN_ALL pattern's
+ * `re` keeps its AST (the engine turns it into a Vectorscan prefilter). */
 static void release_string_regexes(struct yrules *r, size_t first_regex, size_t first_pattern)
 {
     size_t kept = first_regex;
@@ -1326,8 +1340,15 @@ static void release_string_regexes(struct yrules *r, size_t first_regex, size_t 
             yara_regex_free(re);
             continue;
         }
-        if (!whole)
+        if (!whole) {
             yara_regex_drop_ast(re);
+            struct yara_regex *same = yrules_share_program(r, re, kept, kept);
+            if (same) {
+                run_instead(r, first_pattern, re, same);
+                yara_regex_free(re);
+                continue;
+            }
+        }
         r->regexes.v[kept++] = re;
     }
     r->regexes.n = kept;

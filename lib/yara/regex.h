@@ -172,6 +172,11 @@ bool yara_regex_has_unknown_escape(const struct yara_regex *re);
 /* A program of consuming instructions only matches exactly its length: true
  * and that length, or false (repeats, alternatives, anchors). */
 bool yara_regex_fixed_length(const struct yara_regex *re, size_t *len);
+/* A hash of what a match depends on (flags, program, byte sets), and
+ * whether two regexes match exactly alike on that account (their ASTs are
+ * not compared: for regexes only matched from now on). */
+uint64_t yara_regex_program_hash(const struct yara_regex *re);
+bool yara_regex_same_program(const struct yara_regex *a, const struct yara_regex *b);
 /* Number of compiled instructions (the matcher's state count). */
 size_t yara_regex_program_size(const struct yara_regex *re);
 

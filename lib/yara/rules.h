@@ -249,6 +249,12 @@ struct ynamespace {
     UTIL_VEC(uint32_t) globals;  /* global rules of the namespace */
 };
 
+/* A program some pattern runs, by hash (yrules_share_program). */
+struct yprogram_slot {
+    uint64_t hash;
+    uint32_t regex; /* index into yrules.regexes, plus one; 0: an empty slot */
+};
+
 struct yrules {
     UTIL_VEC(struct yara_file *) files;
     UTIL_VEC(struct yrule) rules;
@@ -265,6 +271,10 @@ struct yrules {
     struct util_buf bytes;                  /* literal and atom bytes */
     struct util_arena consts;               /* the conditions' string constants: the syntax
                                                tree they were parsed into is compacted */
+    struct {
+        struct yprogram_slot *slots;        /* open addressing, a power of two of them */
+        size_t cap, used;
+    } programs;                             /* the distinct programs patterns run */
     struct util_idset rule_names;           /* (namespace, name hash) of every rule: a
                                                filter before looking a name up */
     const struct yara_module *modules[YRULES_MAX_MODULES];
@@ -293,6 +303,12 @@ int yrules_define(struct yrules *r, const char *name, const char *value);
  * message in assay_last_error() and the YARA code in yara_last_error_code(). */
 int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t len,
                     const struct yrules_load_options *opts);
+
+/* Programs of patterns are shared (rule sets repeat strings): an earlier
+ * regex among r->regexes[0, valid) whose program is the same as `re`'s
+ * (yara_regex_same_program), or NULL after recording `re` as
+ * r->regexes[index]. Only for regexes whose AST is dropped. */
+struct yara_regex *yrules_share_program(struct yrules *r, struct yara_regex *re, size_t index, size_t valid);
 
 /* Once every rule is added: give back the spare room of the growing vectors
  * (up to half of each: ~10 MB for signature-base) before the engine is built. */

@@ -1,7 +1,9 @@
-/* test_yara_compact.c — a rule file's syntax tree after its rules are
- * compiled (lib/yara/ast_compact.c): names, positions, tags, metadata and
- * string identifiers stay, the rules still match, and the conditions' string
- * constants (copied out of the tree) still compare. */
+/* test_yara_memory.c — what compiled rules keep. A rule file's syntax tree
+ * after its rules are compiled (lib/yara/ast_compact.c): names, positions,
+ * tags, metadata and string identifiers stay, the rules still match, and the
+ * conditions' string constants (copied out of the tree) still compare. And
+ * patterns running the same program share it (lib/yara/program_share.c),
+ * also across a rule that failed and was rolled back. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,11 +97,58 @@ static void compacted_rules_still_match(void **state)
     assay_db_free(db);
 }
 
+static const struct yara_regex *fwd_of(const struct yrules *r, uint32_t rule, uint32_t string)
+{
+    const struct ystring *s = &r->strings.v[r->rules.v[rule].string_first + string];
+    return r->patterns.v[s->pattern_first].fwd[0];
+}
+
+static void same_programs_are_shared(void **state)
+{
+    (void)state;
+    const char text[] =
+        "rule A { strings: $h = { 4D 5A ?? 00 [2-4] 50 45 } condition: $h }\n"
+        "rule Bad { strings: $h = { 4D 5A ?? 00 [2-4] 50 45 } $x = { 11 22 33 44 ?? 55 } condition: $h and nothing }\n"
+        "rule B { strings: $x = { 11 22 33 44 ?? 55 } $h = { 4D 5A ?? 00 [2-4] 50 45 } condition: all of them }\n"
+        "rule C { strings: $h = { 4D 5A ?? 01 [2-4] 50 45 } condition: $h }\n";
+    struct yrules r;
+    yrules_init(&r);
+    struct yrules_load_options o = {.skip_bad_rules = true};
+    assert_int_equal(yrules_add_text(&r, "s.yar", text, sizeof text - 1, &o), ASSAY_OK);
+    assert_int_equal(r.rules.n, 3); /* Bad rolled back */
+    assert_non_null(fwd_of(&r, 0, 0));
+    assert_ptr_equal(fwd_of(&r, 0, 0), fwd_of(&r, 1, 1));     /* A's $h and B's $h */
+    assert_ptr_not_equal(fwd_of(&r, 0, 0), fwd_of(&r, 2, 0)); /* C's differs by a byte */
+    size_t owned = 0; /* each program once among the regexes yrules frees */
+    for (size_t i = 0; i < r.regexes.n; i++)
+        owned += r.regexes.v[i] == fwd_of(&r, 0, 0);
+    assert_int_equal(owned, 1);
+    yrules_free(&r);
+
+    assay_db *db = assay_db_new();
+    struct assay_load_options lo = {.skip_bad_signatures = true};
+    assert_int_equal(assay_db_load_text(db, "s.yar", text, sizeof text - 1, &lo), ASSAY_OK);
+    assert_int_equal(assay_db_finalize(db), ASSAY_OK);
+    struct ts_results res;
+    const uint8_t data[] = "MZ\x90\x00..PE and \x11\x22\x33\x44\x99\x55";
+    ts_scan(db, "d", data, sizeof data - 1, &res);
+    assert_non_null(ts_find(&res, "A"));
+    assert_int_equal(ts_evidence_of(&res, "B"), 2);
+    assert_null(ts_find(&res, "C"));
+    assay_db *back = ts_recompiled(db); /* frees db; a saved database keeps one copy too */
+    assert_non_null(back);
+    ts_scan(back, "d", data, sizeof data - 1, &res);
+    assert_non_null(ts_find(&res, "A"));
+    assert_int_equal(ts_evidence_of(&res, "B"), 2);
+    assay_db_free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(compact_tree_keeps_what_is_reported),
         cmocka_unit_test(compacted_rules_still_match),
+        cmocka_unit_test(same_programs_are_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
