@@ -93,6 +93,13 @@ int assay_db_load_text(assay_db *db, const char *name, const char *text, size_t 
  * paths are relative to the including file; errors name file:line:column. */
 int assay_db_load_yara(assay_db *db, const char *path, const struct assay_load_options *opts);
 
+/* assay_db_load_yara on paths[0..n) in order, with opts[i] (opts NULL: the
+ * defaults for all), reading and parsing the next files on a second thread
+ * while one is compiled. Stops at the first error: *failed (when not NULL)
+ * is then the index of its path. */
+int assay_db_load_yara_files(assay_db *db, const char *const *paths, const struct assay_load_options *opts,
+                             size_t n, size_t *failed);
+
 /* Define a YARA external variable, as `yara -d name=value` does: "true" and
  * "false" are booleans, a decimal or 0x integer is an integer, a number with a
  * '.' a float, anything else a string. Define externals before loading the

@@ -82,8 +82,14 @@ assay_db *cli_open_databases(const struct cli_databases *d, bool finalize)
         rc = assay_db_load_default(db);
     for (int i = 0; i < d->count && rc == ASSAY_OK; i++)
         rc = assay_db_load(db, d->paths[i], &lo);
-    for (int i = 0; i < d->rule_count && rc == ASSAY_OK; i++)
+    struct assay_load_options *each = d->rule_count > 0 ? calloc((size_t)d->rule_count, sizeof *each) : NULL;
+    for (int i = 0; each && i < d->rule_count; i++)
+        each[i] = lo;
+    if (each && rc == ASSAY_OK) /* the next files parsed while one is compiled */
+        rc = assay_db_load_yara_files(db, (const char *const *)d->rules, each, (size_t)d->rule_count, NULL);
+    for (int i = 0; !each && i < d->rule_count && rc == ASSAY_OK; i++)
         rc = assay_db_load_yara(db, d->rules[i], &lo);
+    free(each);
     if (rc == ASSAY_OK && finalize)
         rc = assay_db_finalize(db);
     if (rc != ASSAY_OK) {

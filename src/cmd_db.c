@@ -45,6 +45,36 @@ static void print_warning(void *user, const char *message)
     fprintf(stderr, "assay: warning: %s\n", message);
 }
 
+static bool is_yara_file(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 4 && strcmp(path + n - 4, ".yar") == 0) || (n > 5 && strcmp(path + n - 5, ".yara") == 0);
+}
+
+/* Every source in order; a run of YARA rule files is loaded as a list (the
+ * next ones parsed while one is compiled). */
+static int load_sources(assay_db *db, const char **paths, int count, const struct assay_load_options *lo)
+{
+    int rc = ASSAY_OK;
+    for (int i = 0; i < count && rc == ASSAY_OK;) {
+        int end = i;
+        while (end < count && is_yara_file(paths[end]))
+            end++;
+        struct assay_load_options *each = end - i > 1 ? calloc((size_t)(end - i), sizeof *each) : NULL;
+        if (each) {
+            for (int k = 0; k < end - i; k++)
+                each[k] = *lo;
+            rc = assay_db_load_yara_files(db, paths + i, each, (size_t)(end - i), NULL);
+            free(each);
+            i = end;
+        } else {
+            rc = assay_db_load(db, paths[i], lo);
+            i++;
+        }
+    }
+    return rc;
+}
+
 /* Define the externals (before any source: YARA resolves them at compile
  * time), load every source, build. NULL after printing the error. */
 static assay_db *open_sources(char **defines, int ndefines, const char **paths, int count, bool skip_bad)
@@ -68,8 +98,8 @@ static assay_db *open_sources(char **defines, int ndefines, const char **paths, 
         *eq = '=';
     }
     struct assay_load_options lo = {.skip_bad_signatures = skip_bad};
-    for (int i = 0; i < count && rc == ASSAY_OK; i++)
-        rc = assay_db_load(db, paths[i], &lo);
+    if (rc == ASSAY_OK)
+        rc = load_sources(db, paths, count, &lo);
     if (rc == ASSAY_OK)
         rc = assay_db_finalize(db);
     if (rc != ASSAY_OK) {

@@ -290,26 +290,38 @@ static int apply_defines(const struct yara_cli *c, assay_db *db)
     return 0;
 }
 
+/* The rule files in order (the next ones parsed while one is compiled);
+ * the first that fails is reported as yara reports it. */
 static int load_sources(const struct yara_cli *c, assay_db *db, char **args, int count)
 {
     if (apply_defines(c, db) != 0)
         return 1;
-    for (int i = 0; i < count; i++) {
-        char ns[256];
-        const char *path = split_namespace(args[i], ns, sizeof ns);
-        struct assay_load_options lo = {.skip_bad_signatures = c->skip_bad, .yara_namespace = path ? ns : NULL};
-        if (!path)
-            path = args[i];
-        if (yara_cli_cannot_open(path)) {
-            fprintf(stderr, "error: could not open file: %s\n", path);
-            return 1;
-        }
-        if (assay_db_load_yara(db, path, &lo) != ASSAY_OK) {
-            yara_cli_print_rules_error(assay_last_error());
-            return 1;
-        }
+    size_t n = (size_t)count;
+    const char **paths = calloc(n, sizeof *paths);
+    struct assay_load_options *lo = calloc(n, sizeof *lo);
+    char(*ns)[256] = calloc(n, sizeof *ns);
+    int status = 0;
+    if (!paths || !lo || !ns) {
+        fprintf(stderr, "error: out of memory\n");
+        status = 1;
     }
-    return 0;
+    for (size_t i = 0; i < n && status == 0; i++) {
+        const char *path = split_namespace(args[i], ns[i], sizeof ns[i]);
+        lo[i] = (struct assay_load_options){.skip_bad_signatures = c->skip_bad, .yara_namespace = path ? ns[i] : NULL};
+        paths[i] = path ? path : args[i];
+    }
+    size_t failed = n;
+    if (status == 0 && assay_db_load_yara_files(db, paths, lo, n, &failed) != ASSAY_OK) {
+        if (failed < n && yara_cli_cannot_open(paths[failed]))
+            fprintf(stderr, "error: could not open file: %s\n", paths[failed]);
+        else
+            yara_cli_print_rules_error(assay_last_error());
+        status = 1;
+    }
+    free(paths);
+    free(lo);
+    free(ns);
+    return status;
 }
 
 /* -C: one compiled assay database, recognised by its magic as yara

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -133,6 +134,35 @@ int assay_db_load_yara(assay_db *db, const char *path, const struct assay_load_o
     db->engine.sig.yara_ns = NULL;
     if (rc == ASSAY_OK)
         db->sources_loaded++;
+    return rc;
+}
+
+int assay_db_load_yara_files(assay_db *db, const char *const *paths, const struct assay_load_options *opts,
+                             size_t n, size_t *failed)
+{
+    int rc = check_loadable(db);
+    if (rc != ASSAY_OK)
+        return rc;
+    if (db->map)
+        return util_error(ASSAY_EINVAL, "%s: cannot add sources to a compiled database", n ? paths[0] : "");
+    const char **ns = calloc(n ? n : 1, sizeof *ns);
+    bool *skip = calloc(n ? n : 1, sizeof *skip);
+    if (!ns || !skip) {
+        free(ns);
+        free(skip);
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; opts && i < n; i++) {
+        ns[i] = opts[i].yara_namespace;
+        skip[i] = opts[i].skip_bad_signatures;
+    }
+    size_t failed_at = n;
+    rc = sigload_yara_files(&db->engine.sig, paths, ns, skip, n, &failed_at);
+    db->sources_loaded += rc == ASSAY_OK ? n : failed_at;
+    if (failed)
+        *failed = failed_at;
+    free(ns);
+    free(skip);
     return rc;
 }
 

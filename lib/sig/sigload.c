@@ -75,16 +75,34 @@ static bool is_yara(const char *name)
     return ends_with(name, ".yar") || ends_with(name, ".yara");
 }
 
-static int load_yara(struct sigdb *db, const char *name, const char *text, size_t len, bool skip_bad)
+int sigload_yara_parsed(struct sigdb *db, const char *name, const char *text, size_t len,
+                        struct yrules_parsed *parsed, bool skip_bad)
 {
-    if (!db->yara)
+    if (!db->yara) {
+        yara_file_free(parsed->file);
+        parsed->file = NULL;
         return util_error(ASSAY_EFORMAT, "%s: YARA rules cannot be loaded here", name);
-    if (sigdb_source(db, name) < 0)
+    }
+    if (sigdb_source(db, name) < 0) {
+        yara_file_free(parsed->file);
+        parsed->file = NULL;
         return util_error(ASSAY_ENOMEM, "%s: too many database files", name);
+    }
+    if (!yrules_parsed_fits(db->yara, parsed)) {
+        yara_file_free(parsed->file);
+        yrules_parse(parsed, name, text, len, !parsed->after_rules);
+    }
     struct yrules_load_options o = {.skip_bad_rules = skip_bad, .ns = db->yara_ns};
     db->yara->warn = db->warn;
     db->yara->warn_user = db->warn_user;
-    return yrules_add_text(db->yara, name, text, len, &o);
+    return yrules_add_parsed(db->yara, parsed, &o);
+}
+
+static int load_yara(struct sigdb *db, const char *name, const char *text, size_t len, bool skip_bad)
+{
+    struct yrules_parsed parsed;
+    yrules_parse(&parsed, name, text, len, db->yara && db->yara->rules.n > 0);
+    return sigload_yara_parsed(db, name, text, len, &parsed, skip_bad);
 }
 
 int sigload_yara_text(struct sigdb *db, const char *name, const char *text, size_t len, bool skip_bad)

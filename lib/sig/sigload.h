@@ -32,4 +32,17 @@ int sigload_path(struct sigdb *db, const char *path, bool skip_bad);
 int sigload_yara_path(struct sigdb *db, const char *path, bool skip_bad);
 int sigload_yara_text(struct sigdb *db, const char *name, const char *text, size_t len, bool skip_bad);
 
+/* Compile YARA rules parsed from `text` (parsed again when it was parsed
+ * for another state of db->yara; parsed->file is taken either way). */
+struct yrules_parsed;
+int sigload_yara_parsed(struct sigdb *db, const char *name, const char *text, size_t len,
+                        struct yrules_parsed *parsed, bool skip_bad);
+
+/* Load YARA rule files (or folders) in order, paths[i] in namespace ns[i]
+ * (ns NULL or ns[i] NULL: the default one), as sigload_yara_path on each:
+ * the next files are read and parsed on a second thread while one is
+ * compiled. On an error *failed is the index of the path it came from. */
+int sigload_yara_files(struct sigdb *db, const char *const *paths, const char *const *ns, const bool *skip_bad,
+                       size_t n, size_t *failed);
+
 #endif

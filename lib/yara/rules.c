@@ -300,7 +300,7 @@ static void parse_errors_before(struct file_errors *fe, const struct yara_file *
 /* Replace the syntax tree of r->files.v[index], whose compiled rules are
  * those from first_rule on, by its compact copy (ast.h): they and their
  * strings point into the copy. */
-static int compact_file(struct yrules *r, size_t index, size_t first_rule)
+static int compact_file(struct yrules *r, size_t index, size_t first_rule, struct yara_file **spent)
 {
     struct yara_file *f = r->files.v[index], *c = yara_file_compact(f);
     if (!c)
@@ -318,22 +318,45 @@ static int compact_file(struct yrules *r, size_t index, size_t first_rule)
         ru->file = c;
     }
     r->files.v[index] = c;
-    yara_file_free(f);
+    if (spent)
+        *spent = f;
+    else
+        yara_file_free(f);
     return ASSAY_OK;
+}
+
+void yrules_parse(struct yrules_parsed *out, const char *name, const char *text, size_t len, bool after_rules)
+{
+    struct yara_parse_options popts = {.include = yara_include_from_fs, .external_rules = after_rules,
+                                       .recover = true};
+    *out = (struct yrules_parsed){.after_rules = after_rules};
+    out->rc = yara_parse(name, text, len, &popts, &out->file, &out->diag);
+}
+
+bool yrules_parsed_fits(const struct yrules *r, const struct yrules_parsed *p)
+{
+    return p->after_rules == (r->rules.n > 0);
 }
 
 int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t len,
                     const struct yrules_load_options *opts)
 {
-    struct yara_parse_options popts = {.include = yara_include_from_fs, .external_rules = r->rules.n > 0,
-                                       .recover = true};
-    struct yara_file *file = NULL;
-    struct yara_diag diag = {0};
+    struct yrules_parsed p;
+    yrules_parse(&p, name, text, len, r->rules.n > 0);
+    return yrules_add_parsed(r, &p, opts);
+}
+
+int yrules_add_parsed(struct yrules *r, struct yrules_parsed *p, const struct yrules_load_options *opts)
+{
+    struct yara_file *file = p->file;
+    struct yara_diag diag = p->diag;
+    p->file = NULL; /* ours now */
     last_code = YARA_OK;
-    int rc = yara_parse(name, text, len, &popts, &file, &diag);
+    int rc = p->rc;
     if (rc != ASSAY_OK) {
+        yara_file_free(file);
         if (rc == ASSAY_ENOMEM)
-            return rc;
+            return util_error(ASSAY_ENOMEM, "out of memory");
         return yrules_fail(&diag);
     }
     if (util_vec_push(&r->files, file) != 0) {
@@ -367,7 +390,7 @@ int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t
         file_error(&fe, &diag, file->rules[i]->name);
     }
     parse_errors_before(&fe, file, &next_parse_error, file->rule_count);
-    if ((rc = compact_file(r, r->files.n - 1, first_rule)) != ASSAY_OK)
+    if ((rc = compact_file(r, r->files.n - 1, first_rule, p->keep_spent ? &p->spent : NULL)) != ASSAY_OK)
         return rc;
     if (fe.count == 0)
         return ASSAY_OK;

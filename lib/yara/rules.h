@@ -295,6 +295,29 @@ struct yrules_load_options {
 void yrules_init(struct yrules *r);
 void yrules_free(struct yrules *r);
 
+/* A rule file parsed, not yet compiled: parsing needs no yrules, so the
+ * next files of a list can be parsed on another thread while one is
+ * compiled (lib/sig/yara_ahead.c). */
+struct yrules_parsed {
+    int rc;                   /* yara_parse's */
+    struct yara_file *file;   /* NULL unless rc is ASSAY_OK */
+    struct yara_diag diag;
+    bool after_rules;         /* parsed as coming after rules (a reference to an unknown
+                                 rule is then left to the compiler, as YARA does) */
+    bool keep_spent;          /* set by the caller: the syntax tree, once compacted, is
+                                 handed back in `spent` for the caller to free */
+    struct yara_file *spent;
+};
+
+/* Parse (thread-safe; includes are read from the file system). */
+void yrules_parse(struct yrules_parsed *out, const char *name, const char *text, size_t len, bool after_rules);
+/* Was p parsed as r needs it (after_rules exactly when r has rules)? If
+ * not, parse the text again before adding it. */
+bool yrules_parsed_fits(const struct yrules *r, const struct yrules_parsed *p);
+/* Compile a parsed file into r, as yrules_add_text does (p->file is taken:
+ * freed or kept by r). */
+int yrules_add_parsed(struct yrules *r, struct yrules_parsed *p, const struct yrules_load_options *opts);
+
 /* Define an external variable from `yara -d` text (see assay_db_define). */
 int yrules_define(struct yrules *r, const char *name, const char *value);
 
