@@ -45,7 +45,8 @@ static int add_bytes(struct yrules *r, const uint8_t *p, size_t n, uint32_t *off
 #define LITERAL_MAX 8
 
 /* How much a byte narrows the search: filler bytes are poor, the bytes of
- * the commonest x86 instructions fair, the others good. */
+ * the commonest x86 instructions and the commonest letters of English text
+ * fair, the others good. */
 static int byte_score(uint8_t c)
 {
     switch (c) {
@@ -53,8 +54,52 @@ static int byte_score(uint8_t c)
     case 0xff: case 0x20: case 0xcc: case 0x90: return 2;
     case 0x01: case 0x0f: case 0x24: case 0x44: case 0x48: case 0x4c: case 0x83: case 0x85:
     case 0x89: case 0x8b: case 0x8d: case 0xc7: case 0xe8: return 3;
+    case 'e': case 't': case 'a': case 'o': case 'i': case 'n': case 's': case 'r': case 'h':
+    case 'l': case 'd': case 'c': case 'u': return 3;
     default: return 4;
     }
+}
+
+static bool word_byte(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Does the window hold the end of one word and the start of the next (two
+ * word bytes, other bytes, two word bytes)? A single word, keyword or
+ * name is far commoner in text than a given pair of them. */
+static bool spans_words(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && !word_byte(p[i]))
+        i++;
+    size_t left = 0;
+    for (; i < n; i++) {
+        if (word_byte(p[i])) {
+            left++;
+            continue;
+        }
+        if (left >= 2) {
+            size_t j = i;
+            while (j < n && !word_byte(p[j]))
+                j++;
+            if (j + 2 <= n && word_byte(p[j]) && word_byte(p[j + 1]))
+                return true;
+        }
+        left = 0;
+    }
+    return false;
+}
+
+/* A window's score: its bytes' scores, a byte repeating the one before it
+ * counting 1 (runs such as "--------" or "AAAA" are common in files), and
+ * 2 more when it spans two words. */
+static int window_score(const uint8_t *p, size_t n)
+{
+    int s = spans_words(p, n) ? 2 : 0;
+    for (size_t i = 0; i < n; i++)
+        s += i > 0 && p[i] == p[i - 1] ? 1 : byte_score(p[i]);
+    return s;
 }
 
 /* The best window of at most LITERAL_MAX bytes of p[0..n): its offset. */
@@ -63,9 +108,7 @@ static size_t best_window(const uint8_t *p, size_t n, size_t *len)
     size_t w = n < LITERAL_MAX ? n : LITERAL_MAX, best = 0;
     int best_score = -1;
     for (size_t i = 0; i + w <= n; i++) {
-        int s = 0;
-        for (size_t k = 0; k < w; k++)
-            s += byte_score(p[i + k]);
+        int s = window_score(p + i, w);
         if (p[i] == 0) /* a leading 00 needs the slower regex database */
             s -= 2;
         if (s > best_score) {
@@ -75,14 +118,6 @@ static size_t best_window(const uint8_t *p, size_t n, size_t *len)
     }
     *len = w;
     return best;
-}
-
-static int window_score(const uint8_t *p, size_t n)
-{
-    int s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += byte_score(p[i]);
-    return s;
 }
 
 /* ---- "may slow down scanning" ----------------------------------------------
