@@ -513,6 +513,7 @@ struct rx_string {                   /* the regex or hex string being compiled *
     uint8_t flags;                   /* YPF_FULLWORD, YPF_GREEDY */
     uint8_t frag;                    /* index of the fragment being compiled */
     bool chained;                    /* cut into fragments (see CHAIN_THRESHOLD) */
+    bool single_atom;                /* the fragment has one atom */
 };
 
 static size_t item_index(const struct frag *f, uint32_t x)
@@ -686,9 +687,12 @@ static int form_programs(struct rx_string *s, const struct frag *f, uint32_t x, 
  * literal of three bytes or less, a window of exact, nibble and any bytes
  * (a masked window, searched as a fixed-width regex). The hit is moved back
  * to the atom (back, end_adj): the same split points are verified as from
- * YARA's atom, in the same order per pattern. Only for plain byte strings
- * (not nocase, no wide form, not greedy, not chained), where the order of
- * hits across patterns cannot change a match. */
+ * YARA's atom, in the same order per pattern. Only where the order of hits
+ * across patterns cannot change a match: no wide form, not chained, and a
+ * greedy regex (whose later match at a start replaces the earlier) only
+ * with a single atom. A nocase string's literal is searched without case,
+ * so its letters (classes of both cases) count as exact bytes; it gets no
+ * masked window. */
 
 #define RELOCATE_REACH 64 /* bytes looked at on either side of the atom */
 #define RELOCATE_MAX 32   /* longest literal */
@@ -711,11 +715,28 @@ struct fixed_span {
     size_t lo, hi;
 };
 
-/* A class as (value, mask): exact, a nibble, or any byte; false otherwise. */
-static bool class_mask(const uint8_t set[32], uint8_t *value, uint8_t *mask)
+/* A letter in both cases (what a nocase regex makes of one): the lowercase. */
+static bool letter_pair(const uint8_t set[32], unsigned n, int last, uint8_t *value)
+{
+    uint8_t lower = (uint8_t)(last | 0x20), upper = (uint8_t)(lower & ~0x20);
+    if (n != 2 || lower < 'a' || lower > 'z' || !((set[lower >> 3] >> (lower & 7)) & 1) ||
+        !((set[upper >> 3] >> (upper & 7)) & 1))
+        return false;
+    *value = lower;
+    return true;
+}
+
+/* A class as (value, mask): exact, a nibble, or any byte; false otherwise.
+ * `caseless`: the literal will be searched without case, so a letter in
+ * both cases is exact too. */
+static bool class_mask(const uint8_t set[32], bool caseless, uint8_t *value, uint8_t *mask)
 {
     int last;
     unsigned n = set_count(set, &last);
+    if (caseless && letter_pair(set, n, last, value)) {
+        *mask = 0xFF;
+        return true;
+    }
     if (n == 1 || n == 256) {
         *value = n == 1 ? (uint8_t)last : 0;
         *mask = n == 1 ? 0xFF : 0;
@@ -742,18 +763,18 @@ static bool class_mask(const uint8_t set[32], uint8_t *value, uint8_t *mask)
 /* The length of a fixed-length top-level item and its bytes as (value,
  * mask) into v/m (room for `room`); false: variable length or a class that
  * is not a mask (the span stops there). */
-static bool fixed_item(const struct yara_regex_node *nodes, uint32_t idx, size_t *len, uint8_t *v, uint8_t *m,
-                       size_t room)
+static bool fixed_item(const struct yara_regex_node *nodes, uint32_t idx, bool caseless, size_t *len, uint8_t *v,
+                       uint8_t *m, size_t room)
 {
     const struct yara_regex_node *n = &nodes[idx];
     if (n->kind == YARA_REGEX_CLASS) {
         *len = 1;
-        return room > 0 && class_mask(n->set, &v[0], &m[0]);
+        return room > 0 && class_mask(n->set, caseless, &v[0], &m[0]);
     }
     if (n->kind == YARA_REGEX_REPEAT && n->min == n->max && n->min <= room &&
         nodes[n->first_child].kind == YARA_REGEX_CLASS) {
         uint8_t cv, cm;
-        if (!class_mask(nodes[n->first_child].set, &cv, &cm))
+        if (!class_mask(nodes[n->first_child].set, caseless, &cv, &cm))
             return false;
         *len = n->min;
         for (size_t i = 0; i < n->min; i++) {
@@ -765,20 +786,20 @@ static bool fixed_item(const struct yara_regex_node *nodes, uint32_t idx, size_t
     return false;
 }
 
-static void fixed_span_around(const struct frag *f, size_t k, struct fixed_span *w)
+static void fixed_span_around(const struct frag *f, size_t k, bool caseless, struct fixed_span *w)
 {
     size_t span = sizeof w->value;
     w->lo = w->hi = RELOCATE_REACH;
     for (size_t i = k; i < f->nitems; i++) {
         size_t len;
-        if (!fixed_item(f->nodes, f->items[i], &len, w->value + w->hi, w->mask + w->hi, span - w->hi))
+        if (!fixed_item(f->nodes, f->items[i], caseless, &len, w->value + w->hi, w->mask + w->hi, span - w->hi))
             break;
         w->hi += len;
     }
     for (size_t i = k; i-- > 0;) {
         uint8_t v[RELOCATE_REACH], m[RELOCATE_REACH];
         size_t len;
-        if (!fixed_item(f->nodes, f->items[i], &len, v, m, w->lo) || len > w->lo)
+        if (!fixed_item(f->nodes, f->items[i], caseless, &len, v, m, w->lo) || len > w->lo)
             break;
         w->lo -= len;
         memcpy(w->value + w->lo, v, len);
@@ -843,14 +864,14 @@ static bool best_masked(const struct fixed_span *w, size_t *off, size_t *len, in
 static bool relocate_literal(const struct rx_string *s, const struct frag *f, const struct yara_regex_atom *a,
                              int atom_score, int lit_bits, struct relocation *out)
 {
-    if (s->wide || !s->ascii || s->nocase || (s->flags & YPF_GREEDY) || s->chained ||
+    if (s->wide || !s->ascii || ((s->flags & YPF_GREEDY) && !s->single_atom) || s->chained ||
         f->parent[a->node] != YARA_REGEX_NONE)
         return false;
     size_t k = item_index(f, a->node);
     if (k >= f->nitems)
         return false;
     struct fixed_span w;
-    fixed_span_around(f, k, &w);
+    fixed_span_around(f, k, s->nocase, &w);
     if (w.hi - RELOCATE_REACH < a->len)
         return false; /* the atom is not all fixed items: leave it */
     size_t off = 0, len = 0;
@@ -858,7 +879,7 @@ static bool relocate_literal(const struct rx_string *s, const struct frag *f, co
     if (best_run(&w, &off, &len, &score) && score > atom_score) {
         memcpy(out->bytes, w.value + off, len);
         out->masked = false;
-    } else if (lit_bits <= 24 && best_masked(&w, &off, &len, &score) && score >= MASKED_MIN_BITS &&
+    } else if (!s->nocase && lit_bits <= 24 && best_masked(&w, &off, &len, &score) && score >= MASKED_MIN_BITS &&
                score > lit_bits + 4) {
         memcpy(out->bytes, w.value + off, len);
         memcpy(out->bytes + len, w.mask + off, len);
@@ -1085,6 +1106,7 @@ static int compile_fragment(struct rx_string *s, struct yara_regex *re, const ui
         s->r->strings.v[s->string].yara_literal = literal_only(&f);
     size_t mark = s->r->patterns.n;
     int rc = ASSAY_OK;
+    s->single_atom = natoms == 1;
     for (size_t i = 0; i < natoms && rc == ASSAY_OK; i++)
         rc = atom_patterns(s, &f, &atoms[i]);
     if (rc != ASSAY_OK && rc != ASSAY_ENOMEM) {

@@ -18,7 +18,11 @@
 static const char rules_text[] =
     "rule Dashes { strings: $a = \"--------------------x9\" condition: $a }\n"
     "rule Words { strings: $a = \"program version netid\" condition: $a }\n"
-    "rule Binary { strings: $a = { 00 00 00 00 00 00 00 00 41 42 43 44 } condition: $a }\n";
+    "rule Binary { strings: $a = { 00 00 00 00 00 00 00 00 41 42 43 44 } condition: $a }\n"
+    /* YARA's atoms are 4 bytes; the literal searched is the longer run
+     * around: without case for a nocase regex, also for a greedy one */
+    "rule Nocase { strings: $a = /module\\s?version/ nocase condition: $a }\n"
+    "rule Greedy { strings: $a = /[0-9]+=key_of_zz/ condition: $a }\n";
 
 /* The bytes searched for the first pattern of string `s`, and how many. */
 static size_t searched(const struct yrules *r, uint32_t s, char *out, size_t cap)
@@ -54,6 +58,11 @@ static void windows_avoid_runs_and_single_words(void **state)
     assert_true(w[0] != ' ' && w[7] != ' ');
     assert_int_equal(searched(&r, 2, w, sizeof w), 8);
     assert_non_null(memmem(w, 8, "ABCD", 4)); /* not eight 00s */
+    assert_int_equal(searched(&r, 3, w, sizeof w), 6);
+    assert_string_equal(w, "module");
+    assert_true(r.patterns.v[r.strings.v[3].pattern_first].atom_nocase);
+    assert_int_equal(searched(&r, 4, w, sizeof w), 8);
+    assert_non_null(strstr("=key_of_zz", w));
     yrules_free(&r);
 }
 
@@ -70,6 +79,10 @@ static void strings_still_match(void **state)
     assert_non_null(ts_find(&res, "Dashes"));
     assert_non_null(ts_find(&res, "Words"));
     assert_non_null(ts_find(&res, "Binary"));
+    assert_null(ts_find(&res, "Nocase"));
+    ts_scan(db, "d", "a MODULE\tVersion, 123=key_of_zz", 32, &res);
+    assert_non_null(ts_find(&res, "Nocase"));
+    assert_non_null(ts_find(&res, "Greedy"));
     ts_scan(db, "d", "the program version net", 23, &res);
     assert_null(ts_find(&res, "Words"));
     assay_db_free(db);
