@@ -91,26 +91,45 @@ static bool spans_words(const uint8_t *p, size_t n)
     return false;
 }
 
-/* A window's score: its bytes' scores, a byte repeating the one before it
- * counting 1 (runs such as "--------" or "AAAA" are common in files), and
- * 2 more when it spans two words. */
+/* What byte i of p adds to a window holding byte i - 1 too: a byte
+ * repeating the one before it counts 1 (runs such as "--------" or "AAAA"
+ * are common in files). */
+static int next_byte_score(const uint8_t *p, size_t i)
+{
+    return p[i] == p[i - 1] ? 1 : byte_score(p[i]);
+}
+
+/* A window's score: its bytes' scores (next_byte_score), and 2 more when
+ * it spans two words. */
 static int window_score(const uint8_t *p, size_t n)
 {
     int s = spans_words(p, n) ? 2 : 0;
     for (size_t i = 0; i < n; i++)
-        s += i > 0 && p[i] == p[i - 1] ? 1 : byte_score(p[i]);
+        s += i > 0 ? next_byte_score(p, i) : byte_score(p[i]);
     return s;
 }
 
-/* The best window of at most LITERAL_MAX bytes of p[0..n): its offset. */
+/* The best window of at most LITERAL_MAX bytes of p[0..n): its offset. The
+ * bytes' part of window_score slides along; the words' bonus is looked at
+ * only where it could make the window the best. */
 static size_t best_window(const uint8_t *p, size_t n, size_t *len)
 {
     size_t w = n < LITERAL_MAX ? n : LITERAL_MAX, best = 0;
-    int best_score = -1;
+    if (w == 0) {
+        *len = 0;
+        return 0;
+    }
+    int best_score = -1, tail = 0; /* tail: bytes 1..w-1 of the window at i */
+    for (size_t k = 1; k < w; k++)
+        tail += next_byte_score(p, k);
     for (size_t i = 0; i + w <= n; i++) {
-        int s = window_score(p + i, w);
+        if (i > 0)
+            tail += next_byte_score(p, i + w - 1) - next_byte_score(p, i);
+        int s = byte_score(p[i]) + tail;
         if (p[i] == 0) /* a leading 00 needs the slower regex database */
             s -= 2;
+        if (s + 2 > best_score && spans_words(p + i, w))
+            s += 2;
         if (s > best_score) {
             best_score = s;
             best = i;
@@ -169,6 +188,11 @@ static int best_quality(const struct qtok *t, size_t n)
 
 static int literal_quality(const uint8_t *p, size_t n)
 {
+    /* Two exact bytes that are not filler are worth 16: not slow, whatever
+     * else the literal holds (the answer is all that is used). */
+    for (size_t i = 1; i < n; i++)
+        if (!filler(p[i - 1]) && !filler(p[i]))
+            return 16;
     struct qtok t[64];
     int best = INT32_MIN;
     for (size_t i = 0; i < n; i += 60) { /* windows of 4 inside blocks overlapping by 4 */
