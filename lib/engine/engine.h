@@ -57,7 +57,7 @@ struct engine_fixed {
 /* Groups of gated YARA rules (gating.h): the literals of their other
  * strings wait in one database per group, of about GATE_GROUP_LITERALS
  * (gating.c), at most this many groups (a bit each in engine_scratch). */
-#define ENGINE_GATE_GROUPS 32
+#define ENGINE_GATE_GROUPS 64
 
 struct engine {
     struct sigdb sig;
@@ -98,7 +98,7 @@ struct engine_scratch {
     hs_scratch_t *class_atoms[ENGINE_GUARD_CLASSES];
     hs_scratch_t *class_regexes[ENGINE_GUARD_CLASSES];
     hs_scratch_t *gate_atoms;      /* one for every gate group database */
-    uint32_t gates_open;           /* bit per gate group opened in the current object */
+    uint64_t gates_open;           /* bit per gate group opened in the current object */
     /* Per-body state, valid when stamp[i] == generation (no clearing per object). */
     uint32_t *stamp;
     uint32_t *logical_stamp;       /* logical signatures evaluated in the current object */

@@ -220,10 +220,12 @@ static size_t mark_rule(struct engine *e, uint32_t r, const struct ygate *gate, 
 }
 
 /* Literals per gate group database: Vectorscan compiles a literal set of
- * up to ~256 in ~8 ms into ~100 KB; bigger ones sometimes took it 0.2-0.3 s
- * (and the groups are scanned only where opened, so their count costs
- * little at scan time). */
-#define GATE_GROUP_LITERALS 256
+ * up to ~256 in ~8 ms into ~100 KB; bigger ones sometimes took it 0.2-0.3 s.
+ * An opened group is scanned over the whole object, and a set of ~128
+ * literals scans twice as fast as one of ~256 (200 vs 460 ms per GB);
+ * the groups' count costs little, as each is scanned only where opened
+ * (signature-base: 11k waiting literals in 64 groups, compiled scan -5%). */
+#define GATE_GROUP_LITERALS 128
 
 /* Deal the gated rules, by decreasing opening rate, into groups of about the same
  * number of waiting literals. */

@@ -204,8 +204,8 @@ static bool window_holds(const struct object *o, uint32_t p, uint8_t run, uint64
 static inline void open_gate(struct object *o, uint32_t p)
 {
     uint8_t g = p < o->e->yara_gate_open.n ? o->e->yara_gate_open.v[p] : 0;
-    if (g && !(o->s->gates_open & (1u << (g - 1))) && yscan_pattern_found(o->s->yara, p))
-        o->s->gates_open |= 1u << (g - 1);
+    if (g && !(o->s->gates_open & (UINT64_C(1) << (g - 1))) && yscan_pattern_found(o->s->yara, p))
+        o->s->gates_open |= UINT64_C(1) << (g - 1);
 }
 
 static int on_hit(struct object *o, unsigned id, unsigned long long to, bool whole_match)
@@ -733,7 +733,7 @@ static int gate_pass(struct object *o)
     struct engine_scratch *s = o->s;
     int rc = ASSAY_OK;
     for (uint32_t g = 0; g < e->ngates && rc == ASSAY_OK; g++)
-        if (e->gate_atoms[g] && (s->yara->all_strings || (s->gates_open & (1u << g))))
+        if (e->gate_atoms[g] && (s->yara->all_strings || (s->gates_open & (UINT64_C(1) << g))))
             rc = scan_chunks(o, e->gate_atoms[g], s->gate_atoms, on_atom);
     return rc;
 }

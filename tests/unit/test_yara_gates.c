@@ -231,6 +231,81 @@ static void masked_windows_wait_for_rarer_gates(void **state)
     assay_db_free(db);
 }
 
+/* More gated rules than 32 groups hold (a bit each in a 64-bit mask): a rule
+ * in a group past the 32nd opens it alone, and matches as it would ungated. */
+#define MANY_RULES 100
+#define MANY_WAITING 48
+
+static char *many_gated_rules(void)
+{
+    size_t size = (size_t)MANY_RULES * (64 + MANY_WAITING * 32), n = 0;
+    char *text = malloc(size);
+    assert_non_null(text);
+    for (int k = 0; k < MANY_RULES; k++) {
+        n += (size_t)snprintf(text + n, size - n, "rule g%d { strings: $gate = { F1 E2 D3 C4 B5 A6 %02X 97 } ", k,
+                              (unsigned)k);
+        for (int j = 0; j < MANY_WAITING; j++)
+            n += (size_t)snprintf(text + n, size - n, "$w%d = \"waiting %03d-%02d\" ", j, k, j);
+        n += (size_t)snprintf(text + n, size - n, "condition: $gate and any of ($w*) }\n");
+    }
+    return text;
+}
+
+/* Rule g<k> of the highest group (groups go by the odds of their gates). */
+static int rule_of_last_group(const struct engine *e, uint8_t *group)
+{
+    const struct yrules *y = &e->yara;
+    int last = 0;
+    *group = 0;
+    for (int k = 0; k < MANY_RULES; k++) {
+        uint32_t gate = y->strings.v[y->rules.v[k].string_first].pattern_first;
+        if (e->yara_gate_open.v[gate] > *group) {
+            *group = e->yara_gate_open.v[gate];
+            last = k;
+        }
+    }
+    return last;
+}
+
+static void check_last_group(const assay_db *db)
+{
+    const struct engine *e = &db->engine;
+    assert_true(e->ngates > 32);
+    uint8_t group;
+    int k = rule_of_last_group(e, &group), other = k ? 0 : 1;
+    assert_int_equal(group, e->ngates);
+
+    struct ts_results r;
+    char data[128], name[16];
+    int len = snprintf(data, sizeof data, "waiting %03d-07 and \xF1\xE2\xD3\xC4\xB5\xA6%c\x97", k, (char)k);
+    ts_scan(db, "last", data, (size_t)len, &r);
+    snprintf(name, sizeof name, "g%d", k);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(ts_evidence_of(&r, name), 2);
+    len = snprintf(data, sizeof data, "waiting %03d-07 without its gate", k);
+    ts_scan(db, "no gate", data, (size_t)len, &r);
+    assert_int_equal(r.n, 0);
+    len = snprintf(data, sizeof data, "waiting %03d-07 behind another gate \xF1\xE2\xD3\xC4\xB5\xA6%c\x97", k,
+                   (char)other);
+    ts_scan(db, "other gate", data, (size_t)len, &r);
+    assert_int_equal(r.n, 0);
+}
+
+static void more_groups_than_32(void **state)
+{
+    (void)state;
+    char *text = many_gated_rules();
+    const char *pairs[] = {"many.yar", text, NULL};
+    assay_db *db = ts_db(pairs);
+    free(text);
+    assert_non_null(db);
+    check_last_group(db);
+    assay_db *back = ts_recompiled(db);
+    assert_non_null(back);
+    check_last_group(back);
+    assay_db_free(back);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +316,7 @@ int main(void)
         cmocka_unit_test(gated_rules_survive_compiling),
         cmocka_unit_test(nonmatching_rules_show_waiting_strings),
         cmocka_unit_test(masked_windows_wait_for_rarer_gates),
+        cmocka_unit_test(more_groups_than_32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
