@@ -49,11 +49,13 @@ static int add_bytes(struct yrules *r, const uint8_t *p, size_t n, uint32_t *off
  * fair, the others good. */
 static int byte_score(uint8_t c)
 {
+    if (c >= 0x40 && c <= 0x5f) /* x86-64 REX prefixes and push/pop; capitals */
+        return 3;
     switch (c) {
     case 0x00: return 1;
     case 0xff: case 0x20: case 0xcc: case 0x90: return 2;
-    case 0x01: case 0x0f: case 0x24: case 0x44: case 0x48: case 0x4c: case 0x83: case 0x85:
-    case 0x89: case 0x8b: case 0x8d: case 0xc7: case 0xe8: return 3;
+    case 0x01: case 0x0f: case 0x24: case 0x83: case 0x85: case 0x89: case 0x8b: case 0x8d: case 0xc3:
+    case 0xc7: case 0xe8: return 3;
     case 'e': case 't': case 'a': case 'o': case 'i': case 'n': case 's': case 'r': case 'h':
     case 'l': case 'd': case 'c': case 'u': return 3;
     default: return 4;

@@ -22,7 +22,9 @@ static const char rules_text[] =
     /* YARA's atoms are 4 bytes; the literal searched is the longer run
      * around: without case for a nocase regex, also for a greedy one */
     "rule Nocase { strings: $a = /module\\s?version/ nocase condition: $a }\n"
-    "rule Greedy { strings: $a = /[0-9]+=key_of_zz/ condition: $a }\n";
+    "rule Greedy { strings: $a = /[0-9]+=key_of_zz/ condition: $a }\n"
+    /* pop r12 .. pop r15 ends countless x86-64 functions: not that */
+    "rule Code { strings: $a = { 41 5C 41 5D 41 5E 41 5F C3 67 0F BE 17 39 F2 74 12 } condition: $a }\n";
 
 /* The bytes searched for the first pattern of string `s`, and how many. */
 static size_t searched(const struct yrules *r, uint32_t s, char *out, size_t cap)
@@ -63,6 +65,8 @@ static void windows_avoid_runs_and_single_words(void **state)
     assert_true(r.patterns.v[r.strings.v[3].pattern_first].atom_nocase);
     assert_int_equal(searched(&r, 4, w, sizeof w), 8);
     assert_non_null(strstr("=key_of_zz", w));
+    assert_int_equal(searched(&r, 5, w, sizeof w), 8);
+    assert_null(memmem(w, 8, "\x41\x5C\x41\x5D", 4));
     yrules_free(&r);
 }
 
@@ -85,6 +89,12 @@ static void strings_still_match(void **state)
     assert_non_null(ts_find(&res, "Greedy"));
     ts_scan(db, "d", "the program version net", 23, &res);
     assert_null(ts_find(&res, "Words"));
+    static const uint8_t code[] = {0x90, 0x41, 0x5C, 0x41, 0x5D, 0x41, 0x5E, 0x41, 0x5F,
+                                   0xC3, 0x67, 0x0F, 0xBE, 0x17, 0x39, 0xF2, 0x74, 0x12};
+    ts_scan(db, "d", code, sizeof code, &res);
+    assert_int_equal(ts_evidence_of(&res, "Code"), 1);
+    ts_scan(db, "d", code, sizeof code - 1, &res);
+    assert_null(ts_find(&res, "Code"));
     assay_db_free(db);
 }
 
