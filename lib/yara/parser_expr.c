@@ -614,11 +614,8 @@ static struct yara_expr *parse_unary(struct parser *p)
         return NULL;
     p->depth--;
     if (is_int(operand)) {
-        if (op[0] == '-' && operand->integer == INT64_MIN) {
-            fold_error(p, pos);
-            return NULL;
-        }
-        operand->integer = op[0] == '-' ? -operand->integer : ~operand->integer;
+        /* YARA negates in two's complement: -INT64_MIN is INT64_MIN, no error */
+        operand->integer = op[0] == '-' ? (int64_t)(0 - (uint64_t)operand->integer) : ~operand->integer;
         operand->pos = pos;
         return operand;
     }

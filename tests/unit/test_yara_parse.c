@@ -163,6 +163,9 @@ static void test_precedence(void **state)
     check_cond("filesize + 2 * 3 > 10 - 4 \\ 2 % 3", "(> (+ filesize 6) 8)");
     check_cond("filesize & 0xF0 | 1 ^ 2 << 1 == 3", "(== (| (& filesize 240) 5) 3)");
     check_cond("-filesize < ~entrypoint", "(< (- filesize) (~ entrypoint))");
+    /* YARA negates INT64_MIN to itself (no overflow error), and the product
+     * is checked by magnitude: INT64_MIN * 1 overflows */
+    check_cond("filesize != -(1 << 63)", "(!= filesize -9223372036854775808)");
     check_cond("filesize < 1KB and filesize < 2MB and 0o17 == 15 and 1.5 > 1.25",
                "(and (and (and (< filesize 1024) (< filesize 2097152)) (== 15 15)) (> 1.5 1.25))");
     check_cond("not defined filesize", "(not (defined filesize))");
@@ -237,6 +240,7 @@ static void test_errors(void **state)
                 NULL);
     check_error("rule a { strings: $a = { 01 0 } condition: $a }", YARA_ERR_INVALID_HEX_STRING, NULL);
     check_error("rule a { condition: 0x7FFFFFFFFFFFFFFF + 1 > 0 }", YARA_ERR_INTEGER_OVERFLOW, NULL);
+    check_error("rule a { condition: -(1 << 63) * 1 > 0 }", YARA_ERR_INTEGER_OVERFLOW, NULL);
     check_error("rule a { strings: $a = \"x\" xor nocase condition: $a }", YARA_ERR_INVALID_MODIFIER, NULL);
     check_error("rule a { strings: $a = \"x\" wide wide condition: $a }", YARA_ERR_DUPLICATED_MODIFIER, NULL);
     check_error("rule a { condition: $ }", YARA_ERR_MISPLACED_ANONYMOUS_STRING, NULL);
