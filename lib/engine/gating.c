@@ -1,8 +1,7 @@
 /* gating.c — choosing gated YARA rules and their groups (gating.h).
  *
  * Two rates per byte of data, from a rough model of byte frequencies in
- * files (zeros and spaces everywhere, ASCII letters and the commonest x86
- * instruction bytes often, other bytes rarely): how often a string's literal
+ * files (yara/byte_odds.h): how often a string's literal
  * is hit in the first pass, and how often the string matches, opening its
  * rule's gate. Guesses, used only to compare: a rule's gate is the one whose
  * literals are hit least among those opening rarely, and a rule whose gates
@@ -13,6 +12,7 @@
 #include <string.h>
 
 #include "../util/error.h"
+#include "../yara/byte_odds.h"
 #include "../yara/gates.h"
 #include "gating.h"
 #include "yara_literal.h"
@@ -28,28 +28,6 @@ static double gate_max_cost(void)
     return all && strcmp(all, "1") == 0 ? 1e300 : GATE_MAX_COST;
 }
 
-static double byte_odds(uint8_t b)
-{
-    if (b == 0x00)
-        return 1.0 / 4;
-    if (b == 0xFF || b == ' ')
-        return 1.0 / 8;
-    if (b >= 'a' && b <= 'z') /* words are predictable: a few bits a letter */
-        return 1.0 / 8;
-    if (b >= 'A' && b <= 'Z')
-        return 1.0 / 16;
-    if (b >= '0' && b <= '9')
-        return 1.0 / 12;
-    if (b >= 0x21 && b < 0x7F)
-        return 1.0 / 24;
-    switch (b) {
-    case 0x01: case 0x0f: case 0x83: case 0x85: case 0x89: case 0x8b: case 0x8d: case 0xc7: case 0xe8:
-        return 1.0 / 32;
-    default:
-        return 1.0 / 128;
-    }
-}
-
 static double bytes_odds(const uint8_t *a, uint32_t n, bool nocase)
 {
     double odds = 1;
@@ -57,7 +35,7 @@ static double bytes_odds(const uint8_t *a, uint32_t n, bool nocase)
         uint8_t b = a[i];
         if (nocase && b >= 'A' && b <= 'Z')
             b = (uint8_t)(b - 'A' + 'a');
-        odds *= byte_odds(b);
+        odds *= yara_byte_odds(b);
     }
     return odds;
 }
@@ -76,7 +54,7 @@ static double pattern_odds(const struct yrules *y, const struct ypattern *p)
     double odds = 1;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t mask = a[n + i];
-        odds *= mask == 0xFF ? byte_odds(a[i]) : mask == 0 ? 1.0 : 1.0 / 16;
+        odds *= mask == 0xFF ? yara_byte_odds(a[i]) : mask == 0 ? 1.0 : 1.0 / 16;
     }
     return odds;
 }
@@ -97,6 +75,21 @@ static double search_odds(const struct engine *e, uint32_t p)
     return bytes_odds(a, n, pt->atom_nocase);
 }
 
+/* How often pattern p matches: its literal's odds, or, for a regex or hex
+ * string, those of its whole fragment when rarer (ypattern.match_bits). */
+static double match_odds(const struct yrules *y, const struct ypattern *p)
+{
+    double odds = pattern_odds(y, p);
+    if (p->kind != YP_LITERAL && p->match_bits) {
+        double whole = 1;
+        for (uint8_t i = 0; i < p->match_bits; i++)
+            whole /= 2;
+        if (whole < odds)
+            odds = whole;
+    }
+    return odds;
+}
+
 /* How often string s opens its rule's gate (its confirmed matches), per
  * byte; negative when it cannot be a gate (a pattern searched without a
  * literal gives no hit to open one). */
@@ -108,7 +101,7 @@ static double open_odds(const struct yrules *y, uint32_t s)
         const struct ypattern *p = &y->patterns.v[st->pattern_first + k];
         if (p->atom_len == 0)
             return -1;
-        odds += pattern_odds(y, p);
+        odds += match_odds(y, p);
     }
     return st->pattern_count ? odds : -1;
 }

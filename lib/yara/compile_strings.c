@@ -18,6 +18,7 @@
 #include "assay.h"
 #include "sig/sigdb.h"
 #include "util/error.h"
+#include "yara/byte_odds.h"
 #include "yara/hex_regex.h"
 #include "yara/regex.h"
 #include "yara/rules.h"
@@ -1098,6 +1099,61 @@ static uint32_t *parents_of(const struct yara_regex_node *nodes, size_t count, c
 }
 
 /* A fragment of literal bytes only, which YARA matches as a literal string. */
+/* ---- how rarely a fragment matches ------------------------------------------
+ * The odds that a match of a node starts at a given byte, by the byte model
+ * of byte_odds.h: a class the sum of its bytes' odds, a sequence the product,
+ * alternatives the sum, a repetition its minimum count of the node. The
+ * literal searched for a long hex string is a few of its bytes; the string
+ * as a whole is far rarer, and so a better gate (lib/engine/gating.c). */
+
+#define ODDS_DEPTH_MAX 64 /* deeper nodes count as matching anywhere */
+
+static double node_odds(const struct yara_regex_node *nodes, uint32_t idx, unsigned depth)
+{
+    const struct yara_regex_node *n = &nodes[idx];
+    double odds = 1;
+    if (depth > ODDS_DEPTH_MAX)
+        return 1;
+    switch (n->kind) {
+    case YARA_REGEX_CLASS:
+        odds = 0;
+        for (unsigned b = 0; b < 256; b++)
+            if ((n->set[b >> 3] >> (b & 7)) & 1)
+                odds += yara_byte_odds((uint8_t)b);
+        break;
+    case YARA_REGEX_CONCAT:
+        for (uint32_t k = n->first_child; k != YARA_REGEX_NONE; k = nodes[k].next_sibling)
+            odds *= node_odds(nodes, k, depth + 1);
+        break;
+    case YARA_REGEX_ALT:
+        odds = 0;
+        for (uint32_t k = n->first_child; k != YARA_REGEX_NONE; k = nodes[k].next_sibling)
+            odds += node_odds(nodes, k, depth + 1);
+        break;
+    case YARA_REGEX_REPEAT: {
+        double one = n->min ? node_odds(nodes, n->first_child, depth + 1) : 1;
+        for (uint32_t i = 0; i < n->min && odds > 1e-80; i++)
+            odds *= one;
+        break;
+    }
+    default: /* EMPTY, ASSERT */
+        break;
+    }
+    return odds < 1 ? odds : 1;
+}
+
+/* -log2 of the odds of the fragment's sequence, 1..255 (ypattern.match_bits). */
+static uint8_t fragment_match_bits(const struct frag *f)
+{
+    double odds = 1;
+    for (size_t i = 0; i < f->nitems && odds > 1e-80; i++)
+        odds *= node_odds(f->nodes, f->items[i], 0);
+    unsigned bits = 1;
+    for (; odds < 0.5 && bits < 255; bits++)
+        odds *= 2;
+    return (uint8_t)bits;
+}
+
 static bool literal_only(const struct frag *f)
 {
     for (size_t i = 0; i < f->nitems; i++) {
@@ -1135,6 +1191,11 @@ static int compile_fragment(struct rx_string *s, struct yara_regex *re, const ui
     s->single_atom = natoms == 1;
     for (size_t i = 0; i < natoms && rc == ASSAY_OK; i++)
         rc = atom_patterns(s, &f, &atoms[i]);
+    if (rc == ASSAY_OK && s->r->patterns.n > mark) {
+        uint8_t bits = fragment_match_bits(&f);
+        for (size_t p = mark; p < s->r->patterns.n; p++)
+            s->r->patterns.v[p].match_bits = bits;
+    }
     if (rc != ASSAY_OK && rc != ASSAY_ENOMEM) {
         s->r->patterns.n = mark; /* the programs stay in r->regexes, freed with it */
         natoms = 0;

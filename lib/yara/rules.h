@@ -175,6 +175,10 @@ struct ypattern {
                           the end of that literal: 0 unless the literal was moved
                           to a rarer run of the string (compile_strings.c) */
     uint8_t frag;      /* the fragment of a chained string (0: head, or not chained) */
+    uint8_t match_bits;/* REGEX: how rarely its fragment matches, as -log2 of the odds
+                          that a match starts at a given byte (yara/byte_odds.h); the
+                          gate plan's guess for a string rarer than its literal
+                          (lib/engine/gating.c). 0: not known */
     struct yara_regex *re;     /* SCAN_ALL: the whole expression of this form (prefilter) */
     bool prefiltered;  /* SCAN_ALL: Vectorscan tells which objects may match (set by the engine) */
     uint32_t first;    /* SCAN_ALL: index into yrules.first_sets of the bytes a match

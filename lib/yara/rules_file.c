@@ -524,7 +524,7 @@ static int load_pattern(struct loader *l, uint32_t i)
     *p = (struct ypattern){.string = x.string, .kind = x.kind, .flags = x.flags, .atom_nocase = x.atom_nocase != 0,
                            .xor_key = x.xor_key, .lit = x.lit, .lit_len = x.lit_len, .atom = x.atom,
                            .atom_len = x.atom_len, .pre_min = x.pre_min, .back = x.back, .end_adj = x.end_adj,
-                           .frag = x.frag,
+                           .frag = x.frag, .match_bits = x.match_bits,
                            .prefiltered = x.prefiltered != 0,
                            .first = x.kind == YP_SCAN_ALL ? x.first : YRULES_NONE}; /* read for SCAN_ALL only */
     bool ok = x.string < r->strings.n && i >= r->strings.v[x.string].pattern_first &&

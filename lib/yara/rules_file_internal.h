@@ -122,7 +122,7 @@ struct rf_pattern {
     int32_t back;
     uint32_t fwd[2], pre[2];
     uint32_t re, first;
-    uint8_t frag, prefiltered, reserved[2];
+    uint8_t frag, prefiltered, match_bits, reserved; /* match_bits 0 (files before it): not known */
     int32_t end_adj;
 };
 

@@ -274,7 +274,8 @@ static int save_pattern(struct writer *w, const struct ypattern *p)
     struct rf_pattern x = {.string = p->string, .kind = p->kind, .flags = p->flags, .atom_nocase = p->atom_nocase,
                            .xor_key = p->xor_key, .lit = p->lit, .lit_len = p->lit_len, .atom = p->atom,
                            .atom_len = p->atom_len, .pre_min = p->pre_min, .back = p->back, .first = p->first,
-                           .frag = p->frag, .prefiltered = p->prefiltered, .end_adj = p->end_adj};
+                           .frag = p->frag, .prefiltered = p->prefiltered, .match_bits = p->match_bits,
+                           .end_adj = p->end_adj};
     int rc = ASSAY_OK;
     for (int f = 0; f < 2 && rc == ASSAY_OK; f++) {
         rc = regex_ref(w, p->fwd[f], &x.fwd[f]);

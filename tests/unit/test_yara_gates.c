@@ -231,6 +231,48 @@ static void masked_windows_wait_for_rarer_gates(void **state)
     assay_db_free(db);
 }
 
+/* Two long hex strings of common x86 code joined by jumps (APT_Dropper_Raw64_
+ * TEARDROP_1 of signature-base): the literal searched for each is common
+ * (8B 44 24: 1.9M hits on the benchmark corpus), but a whole string is rare,
+ * so one string gates the rule and the other waits. */
+static const char jumped_rules[] =
+    "rule Jumped { strings:\n"
+    "  $one = { BA [4] 48 89 ?? E8 [4] 41 B8 [4] 48 89 ?? 48 89 ?? E8 [4] 85 C0 7? [1-32]"
+    " 8B 44 24 ?? 48 8B ?? 24 [1-16] 48 01 C8 [0-32] FF D0 }\n"
+    "  $two = { 80 3D [4] D8 [2-32] 41 B8 04 00 00 00 [0-32] C7 44 24 ?? 4A 46 49 46 }\n"
+    "  condition: all of them }\n";
+
+static void jumped_strings_are_rare_gates(void **state)
+{
+    (void)state;
+    const char *pairs[] = {"j.yar", jumped_rules, NULL};
+    assay_db *db = ts_db(pairs);
+    assert_non_null(db);
+    const struct engine *e = &db->engine;
+    uint32_t one = first_pattern_of(db, "$one"), two = first_pattern_of(db, "$two");
+    assert_true(e->yara.patterns.v[one].match_bits > 100); /* ~25 fixed bytes */
+    assert_int_equal(e->ngates, 1);
+    assert_true((e->yara_gate_open.v[one] != 0) != (e->yara_gate_open.v[two] != 0));
+
+    struct ts_results r;
+    const uint8_t both[] = "\xBA\x01\x02\x03\x04\x48\x89\xC1\xE8\x01\x02\x03\x04\x41\xB8\x01\x02\x03\x04"
+                           "\x48\x89\xC2\x48\x89\xC3\xE8\x01\x02\x03\x04\x85\xC0\x74\x90"
+                           "\x8B\x44\x24\x10\x48\x8B\x4C\x24\x90\x48\x01\xC8\xFF\xD0 -- "
+                           "\x80\x3D\x01\x02\x03\x04\xD8\x90\x90\x41\xB8\x04\x00\x00\x00"
+                           "\xC7\x44\x24\x08JFIF";
+    ts_scan(db, "both", both, sizeof both - 1, &r);
+    assert_int_equal(ts_evidence_of(&r, "Jumped"), 2);
+    ts_scan(db, "one", both, 48, &r); /* $one only */
+    assert_null(ts_find(&r, "Jumped"));
+    uint8_t bits = e->yara.patterns.v[one].match_bits;
+    assay_db *back = ts_recompiled(db); /* frees db */
+    assert_non_null(back);
+    assert_int_equal(back->engine.yara.patterns.v[one].match_bits, bits);
+    ts_scan(back, "both", both, sizeof both - 1, &r);
+    assert_int_equal(ts_evidence_of(&r, "Jumped"), 2);
+    assay_db_free(back);
+}
+
 /* More gated rules than 32 groups hold (a bit each in a 64-bit mask): a rule
  * in a group past the 32nd opens it alone, and matches as it would ungated. */
 #define MANY_RULES 100
@@ -317,6 +359,7 @@ int main(void)
         cmocka_unit_test(nonmatching_rules_show_waiting_strings),
         cmocka_unit_test(masked_windows_wait_for_rarer_gates),
         cmocka_unit_test(more_groups_than_32),
+        cmocka_unit_test(jumped_strings_are_rare_gates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
