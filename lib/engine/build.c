@@ -598,10 +598,10 @@ static int compile_hs_jobs(struct hs_job *jobs, size_t n, const struct sigdb *db
 struct body_lists {
     struct pattern_list atoms, nul_atoms, regexes;
     struct pattern_list class_atoms[ENGINE_GUARD_CLASSES], class_regexes[ENGINE_GUARD_CLASSES];
-    struct pattern_list gate_atoms[ENGINE_GATE_GROUPS];
+    struct pattern_list gate_atoms[ENGINE_GATE_GROUPS], gate_regexes[ENGINE_GATE_GROUPS];
 };
 
-#define BODY_LISTS (3 + 2 * ENGINE_GUARD_CLASSES + ENGINE_GATE_GROUPS)
+#define BODY_LISTS (3 + 2 * ENGINE_GUARD_CLASSES + 2 * ENGINE_GATE_GROUPS)
 
 static void every_list(struct body_lists *l, struct pattern_list *out[BODY_LISTS])
 {
@@ -613,8 +613,10 @@ static void every_list(struct body_lists *l, struct pattern_list *out[BODY_LISTS
         out[n++] = &l->class_atoms[c];
         out[n++] = &l->class_regexes[c];
     }
-    for (uint32_t g = 0; g < ENGINE_GATE_GROUPS; g++)
+    for (uint32_t g = 0; g < ENGINE_GATE_GROUPS; g++) {
         out[n++] = &l->gate_atoms[g];
+        out[n++] = &l->gate_regexes[g];
+    }
 }
 
 /* Each non-empty list with the database it becomes. */
@@ -628,8 +630,11 @@ static size_t body_jobs(struct engine *e, struct body_lists *l, struct hs_job *j
         add_hs_job(jobs, &n, &l->class_atoms[c], true, &e->class_atoms[c], "YARA strings");
         add_hs_job(jobs, &n, &l->class_regexes[c], false, &e->class_regexes[c], "YARA strings");
     }
-    for (uint32_t g = 0; g < e->ngates; g++)
-        add_hs_job(jobs, &n, &l->gate_atoms[g], true, &e->gate_atoms[g], "YARA strings");
+    for (uint32_t g = 0; g < e->ngates; g++) /* one of the two lists is empty (join_gate_lists) */
+        if (l->gate_regexes[g].text_offsets.n)
+            add_hs_job(jobs, &n, &l->gate_regexes[g], false, &e->gate_atoms[g], "YARA strings");
+        else
+            add_hs_job(jobs, &n, &l->gate_atoms[g], true, &e->gate_atoms[g], "YARA strings");
     return n;
 }
 
@@ -649,9 +654,11 @@ static int add_yara_pattern(struct engine *e, struct body_lists *l, uint32_t i, 
     unsigned id = e->yara_base + i;
     uint32_t c = engine_literal_class(e, i);
     struct pattern_list *literals = c < e->nclasses ? &l->class_atoms[c] : &l->atoms;
-    struct pattern_list *regexes = c < e->nclasses ? &l->class_regexes[c] : &l->nul_atoms;
     uint8_t run = e->yara_window_run.v[i];
     uint8_t g = literal_gate(e, i, deferred); /* before any class: a gate is rarer than a header */
+    struct pattern_list *regexes = g                 ? &l->gate_regexes[g - 1]
+                                   : c < e->nclasses ? &l->class_regexes[c]
+                                                     : &l->nul_atoms;
     int rc;
     if (run) { /* a masked window searched by its run of exact bytes */
         rc = add_literal(g ? &l->gate_atoms[g - 1] : literals, a + (run >> 4), run & 15, 0, id);
@@ -667,6 +674,24 @@ static int add_yara_pattern(struct engine *e, struct body_lists *l, uint32_t i, 
         rc = add_literal(literals, a, alen, flags, id);
     }
     return rc == 0 ? ASSAY_OK : util_error(ASSAY_ENOMEM, "out of memory");
+}
+
+/* A gate group with regexes (masked windows without a run of exact bytes,
+ * atoms starting with 00) is one regex database: its literals join them as
+ * escaped regexes, so an opened group is still one pass. */
+static int join_gate_lists(struct pattern_list *literals, struct pattern_list *regexes, struct util_buf *rx)
+{
+    if (regexes->text_offsets.n == 0 || literals->text_offsets.n == 0)
+        return ASSAY_OK;
+    for (size_t i = 0; i < literals->text_offsets.n; i++) {
+        const uint8_t *a = literals->text.data + literals->text_offsets.v[i];
+        if (add_escaped_regex(regexes, a, (uint32_t)literals->lens.v[i], literals->flags.v[i], literals->ids.v[i],
+                              rx) != 0)
+            return util_error(ASSAY_ENOMEM, "out of memory");
+    }
+    pattern_list_free(literals);
+    *literals = (struct pattern_list){0};
+    return ASSAY_OK;
 }
 
 static int add_body_patterns(struct engine *e, struct body_lists *l, struct util_buf *rx)
@@ -705,6 +730,8 @@ static int build_body_databases(struct engine *e)
     e->yara_base = (uint32_t)e->sig.bodies.n;
     if (rc == ASSAY_OK)
         rc = add_yara_atoms(e, &lists, &rx);
+    for (uint32_t g = 0; g < e->ngates && rc == ASSAY_OK; g++)
+        rc = join_gate_lists(&lists.gate_atoms[g], &lists.gate_regexes[g], &rx);
     if (rc == ASSAY_OK)
         rc = add_yara_prefilters(e, &lists.regexes, &rx);
     util_buf_free(&rx);

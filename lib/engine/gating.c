@@ -111,10 +111,29 @@ struct cost_context {
     double max_open; /* a gate opening more often than this is not used */
 };
 
+/* A gate string opening more often than this share of the most a gate may
+ * counts as opening too often. */
+#define GATE_STRING_SHARE 8
+
+/* Is pattern p searched for as a regex: a masked window without a run of
+ * exact bytes, or an atom starting with 00 (Vectorscan's literal matcher
+ * takes neither)? */
+static bool searched_as_regex(const struct engine *e, uint32_t p)
+{
+    const struct ypattern *pt = &e->yara.patterns.v[p];
+    uint32_t n;
+    if (pt->flags & YPF_MASKED)
+        return e->yara_window_run.v[p] == 0;
+    return engine_yara_literal(&e->yara, pt, &n)[0] == 0;
+}
+
 /* A gate's strings are searched in the first pass whatever else waits, so
  * the gate chosen is the one whose literals the first pass hits least, among
  * those opening rarely enough: a string opening too often on its own costs
- * 1 more than any literal can. */
+ * 1 more than any literal can, and so does one searched as a regex (the
+ * first pass's regex database is one more pass over every object, which
+ * signature-base's one such gate string, a masked window of
+ * APT_Winnti_MAL_Dec19_5, cost on its own). */
 static double string_cost(void *ctx, uint32_t s)
 {
     const struct cost_context *c = ctx;
@@ -123,9 +142,12 @@ static double string_cost(void *ctx, uint32_t s)
     if (open < 0)
         return -1;
     const struct ystring *st = &y->strings.v[s];
-    double cost = open > c->max_open / YGATE_MAX_STRINGS ? 1 : 0;
-    for (uint32_t k = 0; k < st->pattern_count; k++)
+    double cost = open > c->max_open / GATE_STRING_SHARE ? 1 : 0;
+    for (uint32_t k = 0; k < st->pattern_count; k++) {
         cost += search_odds(c->e, st->pattern_first + k);
+        if (searched_as_regex(c->e, st->pattern_first + k))
+            cost += 1;
+    }
     return cost;
 }
 
@@ -160,19 +182,12 @@ static bool in_gate(const struct ygate *g, uint32_t s)
     return false;
 }
 
-/* Can pattern p's literal wait in a group database? Only what is searched
- * as a literal: plain literals and the runs of exact bytes of masked windows
- * (other masked windows and 00-led atoms are searched as regexes). */
+/* Can pattern p's literal wait in a group database? Whatever is searched
+ * for in the first pass: literals, masked windows, atoms starting with 00
+ * (a group with any of the last two is a regex database, build.c). */
 static bool can_wait(const struct engine *e, uint32_t p)
 {
-    const struct yrules *y = &e->yara;
-    const struct ypattern *pt = &y->patterns.v[p];
-    uint32_t n;
-    if (pt->atom_len == 0)
-        return false;
-    if (pt->flags & YPF_MASKED)
-        return e->yara_window_run.v[p] != 0;
-    return engine_yara_literal(y, pt, &n)[0] != 0;
+    return e->yara.patterns.v[p].atom_len != 0;
 }
 
 /* How many of rule r's patterns would wait for its gate. */

@@ -15,7 +15,7 @@
  * 0: none) and deferred[p] (the group whose database gets pattern p's
  * literal, plus one; 0: the first pass), for every pattern of e->yara, and
  * set e->ngates. Needs e->yara_window_run: a masked window waits as its
- * run of exact bytes. */
+ * run of exact bytes, or as a regex when it has none. */
 int engine_plan_gates(struct engine *e, uint8_t *deferred);
 
 #endif

@@ -14,7 +14,7 @@
 #include "rules.h"
 
 /* Larger gates are not worth it: the rule is searched for whole. */
-#define YGATE_MAX_STRINGS 8
+#define YGATE_MAX_STRINGS 16
 
 struct ygate {
     uint32_t n;                          /* 0: the rule has no gate */

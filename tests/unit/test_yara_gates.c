@@ -273,6 +273,43 @@ static void jumped_strings_are_rare_gates(void **state)
     assay_db_free(back);
 }
 
+/* Strings searched as regexes (a masked window without a run of exact
+ * bytes, an atom starting with 00) are poor gates, as each regex database is
+ * one more pass over every object; they wait in their group's database,
+ * which becomes a regex one (APT_Winnti_MAL_Dec19_5 of signature-base). */
+static const char regex_waiting_rules[] =
+    "rule Mixed { strings:\n"
+    "  $win = { C6 0? E9 4? 8? 4? 05 }\n"
+    "  $nul = { 00 00 00 8D }\n"
+    "  $rare = \"a rather rare string\"\n"
+    "  condition: all of them }\n";
+
+static void regex_searched_strings_wait(void **state)
+{
+    (void)state;
+    const char *pairs[] = {"m.yar", regex_waiting_rules, NULL};
+    assay_db *db = ts_db(pairs);
+    assert_non_null(db);
+    const struct engine *e = &db->engine;
+    assert_int_equal(e->ngates, 1);
+    assert_int_not_equal(e->yara_gate_open.v[first_pattern_of(db, "$rare")], 0);
+    assert_int_equal(e->yara_gate_open.v[first_pattern_of(db, "$win")], 0);
+    assert_null(e->atoms_nul); /* no regex database scanned over every object */
+
+    struct ts_results r;
+    const uint8_t all[] = "\xC6\x01\xE9\x41\x82\x43\x05 \x00\x00\x00\x8D a rather rare string";
+    ts_scan(db, "all", all, sizeof all - 1, &r);
+    assert_int_equal(ts_evidence_of(&r, "Mixed"), 3);
+    const uint8_t no_rare[] = "\xC6\x01\xE9\x41\x82\x43\x05 \x00\x00\x00\x8D a rather rare strin";
+    ts_scan(db, "no rare", no_rare, sizeof no_rare - 1, &r);
+    assert_null(ts_find(&r, "Mixed"));
+    assay_db *back = ts_recompiled(db); /* frees db */
+    assert_non_null(back);
+    ts_scan(back, "all", all, sizeof all - 1, &r);
+    assert_int_equal(ts_evidence_of(&r, "Mixed"), 3);
+    assay_db_free(back);
+}
+
 /* More gated rules than 32 groups hold (a bit each in a 64-bit mask): a rule
  * in a group past the 32nd opens it alone, and matches as it would ungated. */
 #define MANY_RULES 100
@@ -360,6 +397,7 @@ int main(void)
         cmocka_unit_test(masked_windows_wait_for_rarer_gates),
         cmocka_unit_test(more_groups_than_32),
         cmocka_unit_test(jumped_strings_are_rare_gates),
+        cmocka_unit_test(regex_searched_strings_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
