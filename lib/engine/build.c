@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "gating.h"
 #include "guard_classes.h"
+#include "hs_runtime.h"
 #include "sizefilter.h"
 #include "yara_literal.h"
 #include "../yara/yscan.h"
@@ -507,9 +508,9 @@ static void run_hs_job(struct hs_job *j)
 {
     const struct pattern_list *l = j->list;
     j->status = j->literal ? hs_compile_lit_multi(l->exprs.v, l->flags.v, l->ids.v, l->lens.v, (unsigned)l->exprs.n,
-                                                  HS_MODE_BLOCK, NULL, j->out, &j->err)
+                                                  HS_MODE_BLOCK, engine_hs_platform(), j->out, &j->err)
                            : hs_compile_multi(l->exprs.v, l->flags.v, l->ids.v, (unsigned)l->exprs.n, HS_MODE_BLOCK,
-                                              NULL, j->out, &j->err);
+                                              engine_hs_platform(), j->out, &j->err);
 }
 
 /* Vectorscan's compiler takes ~3 KB per literal while it works (the main
@@ -795,7 +796,7 @@ static int build_filename_databases(struct engine *e)
         rc = util_error(ASSAY_ENOMEM, "out of memory");
     hs_compile_error_t *err = NULL;
     if (rc == ASSAY_OK && hs_compile_multi(main.exprs.v, main.flags.v, main.ids.v, (unsigned)main.exprs.n,
-                                           HS_MODE_BLOCK, NULL, &e->filenames, &err) != HS_SUCCESS) {
+                                           HS_MODE_BLOCK, engine_hs_platform(), &e->filenames, &err) != HS_SUCCESS) {
         const struct sig_filename_ioc *f = err && err->expression >= 0 ? &db->filename_iocs.v[main.ids.v[err->expression]] : NULL;
         rc = f ? util_error(ASSAY_EENGINE, "%s:%u: filename IOC regex not supported by Vectorscan: %s",
                             sigdb_str(db, db->sources.v[f->source].path), f->line, err->message)
@@ -803,7 +804,7 @@ static int build_filename_databases(struct engine *e)
         hs_free_compile_error(err);
     }
     if (rc == ASSAY_OK && fps.exprs.n > 0 &&
-        hs_compile_multi(fps.exprs.v, fps.flags.v, fps.ids.v, (unsigned)fps.exprs.n, HS_MODE_BLOCK, NULL,
+        hs_compile_multi(fps.exprs.v, fps.flags.v, fps.ids.v, (unsigned)fps.exprs.n, HS_MODE_BLOCK, engine_hs_platform(),
                          &e->filename_fps, &err) != HS_SUCCESS)
         rc = hs_failure("filename IOC false-positive regexes", err, NULL, NULL);
     pattern_list_free(&main);

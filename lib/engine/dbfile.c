@@ -31,7 +31,7 @@
 #include "db.h"
 
 #define DBFILE_MAGIC "ASSAYDB\0"
-#define DBFILE_VERSION 9
+#define DBFILE_VERSION 10
 #define DBFILE_BOM 0x01020304u
 #define DBFILE_ALIGN 64
 

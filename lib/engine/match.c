@@ -16,6 +16,7 @@
 #include "../sig/clam_lexpr.h"
 #include "../util/error.h"
 #include "engine.h"
+#include "hs_runtime.h"
 #include "sizefilter.h"
 #include "verify.h"
 #include "../yara/yscan.h"
@@ -271,7 +272,7 @@ static int scan_chunks(struct object *o, const hs_database_t *db, hs_scratch_t *
             released = pos - chunk;
         }
         o->chunk_base = pos;
-        hs_error_t err = hs_scan(db, (const char *)o->data + pos, (unsigned)n, 0, scratch, fn, o);
+        hs_error_t err = engine_hs_scan(db, (const char *)o->data + pos, (unsigned)n, scratch, fn, o);
         if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED)
             return util_error(ASSAY_EENGINE, "Vectorscan scan failed (error %d)", (int)err);
         if (o->error)
@@ -622,9 +623,9 @@ static int check_filenames(struct object *o, const char *path)
     for (size_t i = 0; i <= n; i++)
         win[i] = path[i] == '/' ? '\\' : path[i];
     s->fname_hits.n = s->fname_fp_hits.n = 0;
-    hs_scan(e->filenames, win, (unsigned)n, 0, s->filenames, on_filename, s);
+    engine_hs_scan(e->filenames, win, (unsigned)n, s->filenames, on_filename, s);
     if (s->fname_hits.n && e->filename_fps)
-        hs_scan(e->filename_fps, win, (unsigned)n, 0, s->filename_fps, on_filename_fp, s);
+        engine_hs_scan(e->filename_fps, win, (unsigned)n, s->filename_fps, on_filename_fp, s);
     free(win);
     const struct sigdb *db = &e->sig;
     for (size_t i = 0; i < s->fname_hits.n; i++) {
