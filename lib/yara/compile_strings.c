@@ -1108,6 +1108,26 @@ static uint32_t *parents_of(const struct yara_regex_node *nodes, size_t count, c
 
 #define ODDS_DEPTH_MAX 64 /* deeper nodes count as matching anywhere */
 
+/* A class of more bytes than this matches about anywhere (odds 1): saves
+ * summing the odds of `.` and `~XX` byte by byte. */
+#define ODDS_CLASS_MAX 32
+
+static double class_odds(const uint8_t set[32])
+{
+    uint64_t words[4];
+    memcpy(words, set, sizeof words);
+    unsigned count = 0;
+    for (int w = 0; w < 4; w++)
+        count += (unsigned)__builtin_popcountll(words[w]);
+    if (count > ODDS_CLASS_MAX)
+        return 1;
+    double odds = 0;
+    for (int w = 0; w < 4; w++)
+        for (uint64_t bits = words[w]; bits; bits &= bits - 1)
+            odds += yara_byte_odds((uint8_t)(w * 64 + __builtin_ctzll(bits)));
+    return odds;
+}
+
 static double node_odds(const struct yara_regex_node *nodes, uint32_t idx, unsigned depth)
 {
     const struct yara_regex_node *n = &nodes[idx];
@@ -1116,10 +1136,7 @@ static double node_odds(const struct yara_regex_node *nodes, uint32_t idx, unsig
         return 1;
     switch (n->kind) {
     case YARA_REGEX_CLASS:
-        odds = 0;
-        for (unsigned b = 0; b < 256; b++)
-            if ((n->set[b >> 3] >> (b & 7)) & 1)
-                odds += yara_byte_odds((uint8_t)b);
+        odds = class_odds(n->set);
         break;
     case YARA_REGEX_CONCAT:
         for (uint32_t k = n->first_child; k != YARA_REGEX_NONE; k = nodes[k].next_sibling)
@@ -1132,7 +1149,7 @@ static double node_odds(const struct yara_regex_node *nodes, uint32_t idx, unsig
         break;
     case YARA_REGEX_REPEAT: {
         double one = n->min ? node_odds(nodes, n->first_child, depth + 1) : 1;
-        for (uint32_t i = 0; i < n->min && odds > 1e-80; i++)
+        for (uint32_t i = 0; i < n->min && one < 1 && odds > 1e-80; i++)
             odds *= one;
         break;
     }
