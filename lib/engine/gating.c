@@ -134,7 +134,18 @@ static double open_odds(const struct yrules *y, uint32_t s)
 struct cost_context {
     const struct engine *e;
     double max_open; /* a gate opening more often than this is not used */
+    double *open;    /* per string: open_odds, NOT_YET until first asked */
 };
+
+#define NOT_YET (-2.0)
+
+/* open_odds of string s, computed once: the gate analysis asks again and again. */
+static double string_open(const struct cost_context *c, uint32_t s)
+{
+    if (c->open[s] == NOT_YET)
+        c->open[s] = open_odds(&c->e->yara, s);
+    return c->open[s];
+}
 
 /* A gate string opening more often than this share of the most a gate may
  * counts as opening too often. */
@@ -163,7 +174,7 @@ static double string_cost(void *ctx, uint32_t s)
 {
     const struct cost_context *c = ctx;
     const struct yrules *y = &c->e->yara;
-    double open = open_odds(y, s);
+    double open = string_open(c, s);
     if (open < 0)
         return -1;
     const struct ystring *st = &y->strings.v[s];
@@ -176,11 +187,11 @@ static double string_cost(void *ctx, uint32_t s)
     return cost;
 }
 
-static double gate_open_odds(const struct yrules *y, const struct ygate *g)
+static double gate_open_odds(const struct cost_context *c, const struct ygate *g)
 {
     double odds = 0;
     for (uint32_t i = 0; i < g->n; i++)
-        odds += open_odds(y, g->strings[i]);
+        odds += string_open(c, g->strings[i]);
     return odds;
 }
 
@@ -295,23 +306,28 @@ int engine_plan_gates(struct engine *e, uint8_t *deferred)
     }
     UTIL_VEC(struct gated_rule) gated = {0};
     size_t waiting = 0;
-    struct cost_context costs = {.e = e, .max_open = gate_max_cost()};
-    for (uint32_t r = 0; r < y->rules.n; r++) {
+    struct cost_context costs = {.e = e, .max_open = gate_max_cost(),
+                                 .open = malloc((y->strings.n ? y->strings.n : 1) * sizeof(double))};
+    if (!costs.open)
+        return util_error(ASSAY_ENOMEM, "out of memory");
+    for (size_t i = 0; i < y->strings.n; i++)
+        costs.open[i] = NOT_YET;
+    int rc = ASSAY_OK;
+    for (uint32_t r = 0; r < y->rules.n && rc == ASSAY_OK; r++) {
         struct gated_rule gr = {.rule = r};
         ygate_choose(y, r, string_cost, &costs, &gr.gate);
-        if (gr.gate.n == 0 || (gr.open = gate_open_odds(y, &gr.gate)) > costs.max_open)
+        if (gr.gate.n == 0 || (gr.open = gate_open_odds(&costs, &gr.gate)) > costs.max_open)
             continue;
         gr.waiting = count_waiting(e, r, &gr.gate);
         if (gr.waiting == 0)
             continue; /* all its strings are gates: nothing to hold back */
         waiting += gr.waiting;
-        if (util_vec_push(&gated, gr) != 0) {
-            util_vec_free(&gated);
-            return util_error(ASSAY_ENOMEM, "out of memory");
-        }
+        if (util_vec_push(&gated, gr) != 0)
+            rc = util_error(ASSAY_ENOMEM, "out of memory");
     }
-    if (gated.n)
+    if (rc == ASSAY_OK && gated.n)
         deal_groups(e, gated.v, gated.n, waiting, deferred);
     util_vec_free(&gated);
-    return ASSAY_OK;
+    free(costs.open);
+    return rc;
 }

@@ -1,4 +1,5 @@
 /* guard_classes.c — choosing the header classes of YARA literals (guard_classes.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/error.h"
@@ -79,12 +80,23 @@ static int list_checks(const struct yrules *y, struct engine_guard_class **out, 
     return ASSAY_OK;
 }
 
+/* Per rule: how many of its patterns have an atom. */
+static size_t *atom_patterns_per_rule(const struct yrules *y)
+{
+    size_t *n = calloc(y->rules.n ? y->rules.n : 1, sizeof *n);
+    for (uint32_t p = 0; n && p < y->patterns.n; p++)
+        if (y->patterns.v[p].atom_len)
+            n[y->strings.v[y->patterns.v[p].string].rule]++;
+    return n;
+}
+
 /* The patterns (with an atom) whose rule requires check c, directly or through a stricter one. */
-static size_t patterns_requiring(const struct yrules *y, const struct engine_guard_class *c)
+static size_t patterns_requiring(const struct yrules *y, const size_t *per_rule, const struct engine_guard_class *c)
 {
     size_t n = 0;
-    for (uint32_t p = 0; p < y->patterns.n; p++)
-        n += y->patterns.v[p].atom_len && guard_has(pattern_guard(y, p), c);
+    for (uint32_t r = 0; r < y->rules.n; r++)
+        if (per_rule[r] && guard_has(&y->rules.v[r].guard, c))
+            n += per_rule[r];
     return n;
 }
 
@@ -97,13 +109,16 @@ int engine_choose_guard_classes(struct engine *e)
     int rc = list_checks(y, &checks, &nchecks);
     if (rc != ASSAY_OK)
         return rc;
-    size_t *count = calloc(nchecks ? nchecks : 1, sizeof *count);
-    if (!count) {
+    size_t *count = calloc(nchecks ? nchecks : 1, sizeof *count), *per_rule = atom_patterns_per_rule(y);
+    if (!count || !per_rule) {
+        free(count);
+        free(per_rule);
         free(checks);
         return util_error(ASSAY_ENOMEM, "out of memory");
     }
     for (size_t k = 0; k < nchecks; k++)
-        count[k] = patterns_requiring(y, &checks[k]);
+        count[k] = patterns_requiring(y, per_rule, &checks[k]);
+    free(per_rule);
     /* The most required first; a check implying a chosen class adds nothing:
      * its rules' literals already go to that class. */
     while (e->nclasses < ENGINE_GUARD_CLASSES) {
