@@ -1117,14 +1117,13 @@ static double class_odds(const uint8_t set[32])
     uint64_t words[4];
     memcpy(words, set, sizeof words);
     unsigned count = 0;
-    for (int w = 0; w < 4; w++)
-        count += (unsigned)__builtin_popcountll(words[w]);
-    if (count > ODDS_CLASS_MAX)
-        return 1;
     double odds = 0;
     for (int w = 0; w < 4; w++)
-        for (uint64_t bits = words[w]; bits; bits &= bits - 1)
+        for (uint64_t bits = words[w]; bits; bits &= bits - 1) {
+            if (++count > ODDS_CLASS_MAX)
+                return 1;
             odds += yara_byte_odds((uint8_t)(w * 64 + __builtin_ctzll(bits)));
+        }
     return odds;
 }
 
