@@ -18,9 +18,9 @@
 #include "assay.h"
 #include "sig/sigdb.h"
 #include "util/error.h"
-#include "yara/byte_odds.h"
 #include "yara/hex_regex.h"
 #include "yara/regex.h"
+#include "yara/regex_odds.h"
 #include "yara/rules.h"
 
 #define ATOM_MAX SIG_MAX_ATOM
@@ -1099,77 +1099,6 @@ static uint32_t *parents_of(const struct yara_regex_node *nodes, size_t count, c
 }
 
 /* A fragment of literal bytes only, which YARA matches as a literal string. */
-/* ---- how rarely a fragment matches ------------------------------------------
- * The odds that a match of a node starts at a given byte, by the byte model
- * of byte_odds.h: a class the sum of its bytes' odds, a sequence the product,
- * alternatives the sum, a repetition its minimum count of the node. The
- * literal searched for a long hex string is a few of its bytes; the string
- * as a whole is far rarer, and so a better gate (lib/engine/gating.c). */
-
-#define ODDS_DEPTH_MAX 64 /* deeper nodes count as matching anywhere */
-
-/* A class of more bytes than this matches about anywhere (odds 1): saves
- * summing the odds of `.` and `~XX` byte by byte. */
-#define ODDS_CLASS_MAX 32
-
-static double class_odds(const uint8_t set[32])
-{
-    uint64_t words[4];
-    memcpy(words, set, sizeof words);
-    unsigned count = 0;
-    double odds = 0;
-    for (int w = 0; w < 4; w++)
-        for (uint64_t bits = words[w]; bits; bits &= bits - 1) {
-            if (++count > ODDS_CLASS_MAX)
-                return 1;
-            odds += yara_byte_odds((uint8_t)(w * 64 + __builtin_ctzll(bits)));
-        }
-    return odds;
-}
-
-static double node_odds(const struct yara_regex_node *nodes, uint32_t idx, unsigned depth)
-{
-    const struct yara_regex_node *n = &nodes[idx];
-    double odds = 1;
-    if (depth > ODDS_DEPTH_MAX)
-        return 1;
-    switch (n->kind) {
-    case YARA_REGEX_CLASS:
-        odds = class_odds(n->set);
-        break;
-    case YARA_REGEX_CONCAT:
-        for (uint32_t k = n->first_child; k != YARA_REGEX_NONE; k = nodes[k].next_sibling)
-            odds *= node_odds(nodes, k, depth + 1);
-        break;
-    case YARA_REGEX_ALT:
-        odds = 0;
-        for (uint32_t k = n->first_child; k != YARA_REGEX_NONE; k = nodes[k].next_sibling)
-            odds += node_odds(nodes, k, depth + 1);
-        break;
-    case YARA_REGEX_REPEAT: {
-        double one = n->min ? node_odds(nodes, n->first_child, depth + 1) : 1;
-        for (uint32_t i = 0; i < n->min && one < 1 && odds > 1e-80; i++)
-            odds *= one;
-        break;
-    }
-    default: /* EMPTY, ASSERT */
-        break;
-    }
-    return odds < 1 ? odds : 1;
-}
-
-/* -log2 of the odds of the fragment's sequence, 1..255 (ypattern.match_bits). */
-static uint8_t fragment_match_bits(const struct frag *f)
-{
-    double odds = 1;
-    for (size_t i = 0; i < f->nitems && odds > 1e-80; i++)
-        odds *= node_odds(f->nodes, f->items[i], 0);
-    unsigned bits = 1;
-    for (; odds < 0.5 && bits < 255; bits++)
-        odds *= 2;
-    return (uint8_t)bits;
-}
-
 static bool literal_only(const struct frag *f)
 {
     for (size_t i = 0; i < f->nitems; i++) {
@@ -1208,7 +1137,7 @@ static int compile_fragment(struct rx_string *s, struct yara_regex *re, const ui
     for (size_t i = 0; i < natoms && rc == ASSAY_OK; i++)
         rc = atom_patterns(s, &f, &atoms[i]);
     if (rc == ASSAY_OK && s->r->patterns.n > mark) {
-        uint8_t bits = fragment_match_bits(&f);
+        uint8_t bits = yara_regex_match_bits(f.nodes, f.items, f.nitems);
         for (size_t p = mark; p < s->r->patterns.n; p++)
             s->r->patterns.v[p].match_bits = bits;
     }
