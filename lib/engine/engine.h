@@ -184,4 +184,8 @@ int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, unsigned
  * only). A no-op unless flags has ENGINE_FILE_BACKED. */
 void engine_release(const uint8_t *data, size_t len, unsigned flags);
 
+/* Map the pages of [data, data+len) of a file mapping before a pass reads
+ * them (util/pages.h). A no-op unless flags has ENGINE_FILE_BACKED. */
+void engine_populate(const uint8_t *data, size_t len, unsigned flags);
+
 #endif

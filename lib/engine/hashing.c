@@ -22,6 +22,12 @@ void engine_release(const uint8_t *data, size_t len, unsigned flags)
         util_release_pages(data, len);
 }
 
+void engine_populate(const uint8_t *data, size_t len, unsigned flags)
+{
+    if (flags & ENGINE_FILE_BACKED)
+        util_populate_pages(data, len);
+}
+
 int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, unsigned flags, struct engine_result *r)
 {
     kinds &= ~(unsigned)r->have_digest;
@@ -38,6 +44,8 @@ int engine_hash_object(const uint8_t *data, size_t len, unsigned kinds, unsigned
     }
     for (size_t pos = 0; pos < len && rc == ASSAY_OK; pos += HASH_SLICE) {
         size_t n = len - pos < HASH_SLICE ? len - pos : HASH_SLICE;
+        if (pos % RELEASE_EVERY == 0)
+            engine_populate(data + pos, len - pos < RELEASE_EVERY ? len - pos : RELEASE_EVERY, flags);
         for (unsigned k = 0; k < SIG_HASH_KINDS; k++)
             if (ctx[k] && EVP_DigestUpdate(ctx[k], data + pos, n) != 1)
                 rc = util_error(ASSAY_EENGINE, "digest update failed");

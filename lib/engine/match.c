@@ -272,6 +272,7 @@ static int scan_chunks(struct object *o, const hs_database_t *db, hs_scratch_t *
             released = pos - chunk;
         }
         o->chunk_base = pos;
+        engine_populate(o->data + pos, n, o->flags);
         hs_error_t err = engine_hs_scan(db, (const char *)o->data + pos, (unsigned)n, scratch, fn, o);
         if (err != HS_SUCCESS && err != HS_SCAN_TERMINATED)
             return util_error(ASSAY_EENGINE, "Vectorscan scan failed (error %d)", (int)err);

@@ -1,5 +1,5 @@
 /* test_util.c — the shared containers: buffer, vector, (dev, inode) set,
- * page release on a file mapping. */
+ * page release and populating on a file mapping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,6 +88,33 @@ static void released_pages_read_back_the_same(void **state)
     free(want);
 }
 
+/* Populating is best effort: pages past the end of a file that shrank are
+ * left alone (no SIGBUS), the others read back the same. */
+static void populated_pages_of_a_shrunk_file_raise_nothing(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/assay-test-pages-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t len = 1 << 20;
+    uint8_t *want = malloc(len);
+    for (size_t i = 0; i < len; i++)
+        want[i] = (uint8_t)(i * 13 + 1);
+    assert_int_equal(write(fd, want, len), (ssize_t)len);
+    const uint8_t *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    assert_true(map != MAP_FAILED);
+    util_populate_pages(map + 100, len - 200);
+    assert_memory_equal(map, want, len);
+    util_release_pages(map, len);
+    assert_int_equal(ftruncate(fd, 4096), 0);
+    util_populate_pages(map, len);
+    assert_memory_equal(map, want, 4096);
+    munmap((void *)map, len);
+    close(fd);
+    unlink(path);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -95,6 +122,7 @@ int main(void)
         cmocka_unit_test(vector_push_reserve),
         cmocka_unit_test(idset_add_has),
         cmocka_unit_test(released_pages_read_back_the_same),
+        cmocka_unit_test(populated_pages_of_a_shrunk_file_raise_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
