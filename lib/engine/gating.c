@@ -103,19 +103,48 @@ static const char *const common_tokens[] = {
 };
 
 #define COMMON_TOKEN_ODDS 1e-6
+#define COMMON_TOKENS (sizeof common_tokens / sizeof common_tokens[0])
 
-static bool holds_common_token(const uint8_t *a, uint32_t n)
+/* The tokens' first two bytes, a bit per pair: a literal is read once, the
+ * tokens compared only where a pair of its bytes starts one (a search of
+ * every literal for each token in turn was most of planning the gates). */
+struct token_pairs {
+    uint64_t bits[65536 / 64];
+};
+
+static unsigned byte_pair(const uint8_t *a)
 {
-    for (size_t t = 0; t < sizeof common_tokens / sizeof common_tokens[0]; t++)
-        if (memmem(a, n, common_tokens[t], strlen(common_tokens[t])))
-            return true;
+    return (unsigned)a[0] << 8 | a[1];
+}
+
+static void index_token_pairs(struct token_pairs *t)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t k = 0; k < COMMON_TOKENS; k++) {
+        unsigned pair = byte_pair((const uint8_t *)common_tokens[k]);
+        t->bits[pair / 64] |= UINT64_C(1) << (pair % 64);
+    }
+}
+
+static bool holds_common_token(const struct token_pairs *t, const uint8_t *a, uint32_t n)
+{
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        unsigned pair = byte_pair(a + i);
+        if (!(t->bits[pair / 64] >> (pair % 64) & 1))
+            continue;
+        for (size_t k = 0; k < COMMON_TOKENS; k++) {
+            size_t len = strlen(common_tokens[k]);
+            if (len <= n - i && memcmp(a + i, common_tokens[k], len) == 0)
+                return true;
+        }
+    }
     return false;
 }
 
 /* How often string s opens its rule's gate (its confirmed matches), per
  * byte; negative when it cannot be a gate (a pattern searched without a
  * literal gives no hit to open one). */
-static double open_odds(const struct yrules *y, uint32_t s)
+static double open_odds(const struct yrules *y, const struct token_pairs *tokens, uint32_t s)
 {
     const struct ystring *st = &y->strings.v[s];
     double odds = 0;
@@ -124,7 +153,8 @@ static double open_odds(const struct yrules *y, uint32_t s)
         if (p->atom_len == 0)
             return -1;
         double m = match_odds(y, p);
-        if (p->kind == YP_LITERAL && m < COMMON_TOKEN_ODDS && holds_common_token(yrules_bytes(y, p->lit), p->lit_len))
+        if (p->kind == YP_LITERAL && m < COMMON_TOKEN_ODDS &&
+            holds_common_token(tokens, yrules_bytes(y, p->lit), p->lit_len))
             m = COMMON_TOKEN_ODDS;
         odds += m;
     }
@@ -135,6 +165,7 @@ struct cost_context {
     const struct engine *e;
     double max_open; /* a gate opening more often than this is not used */
     double *open;    /* per string: open_odds, NOT_YET until first asked */
+    const struct token_pairs *tokens;
 };
 
 #define NOT_YET (-2.0)
@@ -143,7 +174,7 @@ struct cost_context {
 static double string_open(const struct cost_context *c, uint32_t s)
 {
     if (c->open[s] == NOT_YET)
-        c->open[s] = open_odds(&c->e->yara, s);
+        c->open[s] = open_odds(&c->e->yara, c->tokens, s);
     return c->open[s];
 }
 
@@ -306,7 +337,9 @@ int engine_plan_gates(struct engine *e, uint8_t *deferred)
     }
     UTIL_VEC(struct gated_rule) gated = {0};
     size_t waiting = 0;
-    struct cost_context costs = {.e = e, .max_open = gate_max_cost(),
+    struct token_pairs tokens;
+    index_token_pairs(&tokens);
+    struct cost_context costs = {.e = e, .max_open = gate_max_cost(), .tokens = &tokens,
                                  .open = malloc((y->strings.n ? y->strings.n : 1) * sizeof(double))};
     if (!costs.open)
         return util_error(ASSAY_ENOMEM, "out of memory");
