@@ -662,9 +662,11 @@ static int emit_yara_hits(struct object *o)
     if (rc != ASSAY_OK)
         return util_error(rc, "out of memory evaluating YARA rules");
     for (uint32_t i = 0; i < r->rules.n; i++) {
-        const struct yrule *rule = &r->rules.v[i];
         bool matched = y->rule_state[i] == YRS_TRUE;
-        if (rule->is_private || (!matched && !o->s->yara_nonmatching))
+        if (!matched && !o->s->yara_nonmatching)
+            continue; /* before reading the rule: most of them, on most objects */
+        const struct yrule *rule = &r->rules.v[i];
+        if (rule->is_private)
             continue;
         struct engine_hit *h;
         if ((rc = add_hit(o->r, 0, 0, rule->ast->pos.line, 0, &h)) != ASSAY_OK)

@@ -39,11 +39,13 @@ int yscan_init(struct yscan *y, const struct yrules *r)
     y->capped_string = YRULES_NONE;
     y->guarded = calloc(nr, sizeof *y->guarded);
     y->guard_held = calloc(nr, sizeof *y->guard_held);
-    for (size_t i = 0; y->guarded && i < r->rules.n; i++) {
+    y->needs_match = calloc(nr, 1);
+    for (size_t i = 0; y->guarded && y->needs_match && i < r->rules.n; i++) {
         const struct yguard *g = &r->rules.v[i].guard;
         y->guarded[i] = g->nheader || g->size_min > 0 || g->size_max != UINT64_MAX;
+        y->needs_match[i] = r->rules.v[i].needs_match;
     }
-    if (!y->guarded || !y->guard_held || !y->back || !y->rule_matched || !y->lists || !y->chain || !y->rule_state || !y->vars ||
+    if (!y->guarded || !y->needs_match || !y->guard_held || !y->back || !y->rule_matched || !y->lists || !y->chain || !y->rule_state || !y->vars ||
         !y->rx) {
         yscan_free(y);
         return util_error(ASSAY_ENOMEM, "out of memory");
@@ -83,6 +85,7 @@ void yscan_free(struct yscan *y)
     free(y->back);
     free(y->cost_ns);
     free(y->guarded);
+    free(y->needs_match);
     free(y->guard_held);
     util_vec_free(&y->possible);
     yobj_arena_free(&y->arena);
@@ -613,7 +616,7 @@ int yscan_evaluate(struct yscan *y)
 {
     const struct yrules *r = y->r;
     for (size_t i = 0; i < r->rules.n; i++) {
-        if (r->rules.v[i].needs_match && y->rule_matched[i] != y->generation) {
+        if (y->needs_match[i] && y->rule_matched[i] != y->generation) {
             y->rule_state[i] = YRS_FALSE;
             continue;
         }

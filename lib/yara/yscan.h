@@ -89,6 +89,8 @@ struct yscan {
     uint64_t *cost_ns;          /* per rule: time spent confirming its strings and
                                    evaluating it (NULL unless profiling) */
     uint8_t *guarded;           /* per rule: has a guard (struct yguard) */
+    uint8_t *needs_match;       /* per rule: yrule.needs_match, packed (evaluating
+                                   reads it for every rule and object) */
     uint32_t *guard_held;       /* per rule: generation in which its guard was checked and held
                                    (checked at first need: most rules are never hit) */
     /* console.log output of the current object */
