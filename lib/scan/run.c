@@ -113,6 +113,7 @@ static void worker_free(struct scan_worker *w)
     }
     engine_scratch_free(&w->scratch);
     engine_result_free(&w->result);
+    free(w->read_buf);
 }
 
 static void *worker_main(void *arg)

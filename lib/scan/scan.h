@@ -35,6 +35,7 @@ struct scan_worker {
     struct engine_result result;
     uint64_t top_extracted;        /* bytes extracted from the current top-level file */
     bool file_backed;              /* the current top-level object is a file mapping */
+    uint8_t *read_buf;             /* SCAN_READ_MAX bytes for files read, not mapped (file.c) */
     const char *current_path;      /* the object being scanned (console messages name it) */
 };
 
@@ -53,7 +54,11 @@ void scan_skipped(struct scan_run *run);
 /* Scan one object (a file's bytes or an archive member); depth 0 for files. */
 int scan_object(struct scan_worker *w, const char *path, const uint8_t *data, size_t len, unsigned depth);
 
-/* Scan one file from disk (opens, maps, guards against truncation). */
+/* Files up to this size are read into the worker's buffer, bigger ones
+ * mapped (file.c). */
+#define SCAN_READ_MAX ((size_t)4 << 20)
+
+/* Scan one file from disk (opens, reads or maps, guards against truncation). */
 void scan_file(struct scan_worker *w, const char *path);
 /* Scan standard input. */
 void scan_stdin(struct scan_worker *w);
