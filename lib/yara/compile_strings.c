@@ -45,22 +45,34 @@ static int add_bytes(struct yrules *r, const uint8_t *p, size_t n, uint32_t *off
  * 8 bytes are found 1.3x faster, its binary ones 2x). */
 #define LITERAL_MAX 8
 
-/* How much a byte narrows the search: filler bytes are poor, the bytes of
- * the commonest x86 instructions and the commonest letters of English text
- * fair, the others good. */
+/* How much a byte narrows the search: filler bytes are poor (00 1, FF 20
+ * CC 90 2), the bytes of the commonest x86 instructions (REX prefixes and
+ * push/pop 40-5F, 01 0F 24 83 85 89 8B 8D C3 C7 E8) and the commonest
+ * letters of English text (e t a o i n s r h l d c u) fair (3), the others
+ * good (4). A table: atoms and windows are scored byte by byte, for every
+ * position of every string. */
+static const uint8_t byte_scores[256] = {
+    1, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, /* 00 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 10 */
+    2, 4, 4, 4, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 20 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 30 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 40 */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 50 */
+    4, 3, 4, 3, 3, 3, 4, 4, 3, 3, 4, 4, 3, 4, 3, 3, /* 60 */
+    4, 4, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 70 */
+    4, 4, 4, 3, 4, 3, 4, 4, 4, 3, 4, 3, 4, 3, 4, 4, /* 80 */
+    2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 90 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* a0 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* b0 */
+    4, 4, 4, 3, 4, 4, 4, 3, 4, 4, 4, 4, 2, 4, 4, 4, /* c0 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* d0 */
+    4, 4, 4, 4, 4, 4, 4, 4, 3, 4, 4, 4, 4, 4, 4, 4, /* e0 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 2, /* f0 */
+};
+
 static int byte_score(uint8_t c)
 {
-    if (c >= 0x40 && c <= 0x5f) /* x86-64 REX prefixes and push/pop; capitals */
-        return 3;
-    switch (c) {
-    case 0x00: return 1;
-    case 0xff: case 0x20: case 0xcc: case 0x90: return 2;
-    case 0x01: case 0x0f: case 0x24: case 0x83: case 0x85: case 0x89: case 0x8b: case 0x8d: case 0xc3:
-    case 0xc7: case 0xe8: return 3;
-    case 'e': case 't': case 'a': case 'o': case 'i': case 'n': case 's': case 'r': case 'h':
-    case 'l': case 'd': case 'c': case 'u': return 3;
-    default: return 4;
-    }
+    return byte_scores[c];
 }
 
 static bool word_byte(uint8_t c)
