@@ -1455,6 +1455,28 @@ static void release_string_regexes(struct yrules *r, size_t first_regex, size_t 
     r->regexes.n = kept;
 }
 
+/* String `string` gets copies of the patterns of `twin`, defined as it is
+ * (yrules_string_twin), and what compiling told of it. Not a chained string:
+ * each one's gaps hold the state of its own matching (yscan.chain). */
+static int copy_twin(struct yrules *r, uint32_t string, uint32_t twin)
+{
+    const struct ystring t = r->strings.v[twin];
+    if (util_vec_reserve(&r->patterns, t.pattern_count) != 0)
+        return oom();
+    for (uint32_t k = 0; k < t.pattern_count; k++) {
+        struct ypattern p = r->patterns.v[t.pattern_first + k];
+        p.string = string;
+        r->patterns.v[r->patterns.n++] = p;
+    }
+    struct ystring *st = &r->strings.v[string];
+    if (st->ast->kind != YARA_STR_TEXT) /* as compile_regex leaves it */
+        st->chain_first = (uint32_t)r->chain_gaps.n;
+    st->pattern_count = t.pattern_count;
+    st->yara_literal = t.yara_literal;
+    st->slow = t.slow;
+    return ASSAY_OK;
+}
+
 int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *diag)
 {
     size_t first_regex = r->regexes.n;
@@ -1465,6 +1487,9 @@ int ycompile_string(struct yrules *r, uint32_t string_index, struct yara_diag *d
     st->is_hex = ys->kind == YARA_STR_HEX;
     st->chain_first = 0;
     st->nfrag = 1;
+    uint32_t twin = yrules_string_twin(r, string_index);
+    if (twin != YRULES_NONE && r->strings.v[twin].nfrag == 1)
+        return copy_twin(r, string_index, twin);
     int rc = ys->kind == YARA_STR_TEXT ? compile_text(r, string_index, ys) : compile_regex(r, string_index, ys, diag);
     r->strings.v[string_index].pattern_count = (uint32_t)(r->patterns.n - r->strings.v[string_index].pattern_first);
     if (rc == ASSAY_OK)

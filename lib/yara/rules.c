@@ -41,6 +41,7 @@ void yrules_free(struct yrules *r)
         yara_file_free(r->files.v[i]);
     util_arena_free(&r->consts);
     free(r->programs.slots);
+    yrules_forget_string_defs(r);
     for (size_t i = 0; i < r->regexes.n; i++)
         yara_regex_free(r->regexes.v[i]);
     for (size_t i = 0; i < r->namespaces.n; i++) {
@@ -105,6 +106,7 @@ static struct yval parse_external(const char *value, bool *ok)
 
 void yrules_trim(struct yrules *r)
 {
+    yrules_forget_string_defs(r);
     util_vec_shrink(&r->rules);
     util_vec_shrink(&r->strings);
     util_vec_shrink(&r->patterns);
@@ -192,6 +194,7 @@ static void roll_back(struct yrules *r, const struct mark *m)
     for (size_t i = m->regexes; i < r->regexes.n; i++)
         yara_regex_free(r->regexes.v[i]);
     r->rules.n = m->rules;
+    yrules_string_defs_roll_back(r, m->strings);
     r->strings.n = m->strings;
     r->patterns.n = m->patterns;
     r->nodes.n = m->nodes;

@@ -259,6 +259,14 @@ struct yprogram_slot {
     uint32_t regex; /* index into yrules.regexes, plus one; 0: an empty slot */
 };
 
+/* A compiled string, by the hash of its definition (yrules_string_twin). */
+struct ystring_slot {
+    uint64_t hash;
+    uint32_t string;  /* index into yrules.strings, plus one; 0: an empty slot */
+    uint32_t len;     /* its definition: string_defs.bytes[offset, offset + len) */
+    size_t offset;
+};
+
 struct yrules {
     UTIL_VEC(struct yara_file *) files;
     UTIL_VEC(struct yrule) rules;
@@ -279,6 +287,12 @@ struct yrules {
         struct yprogram_slot *slots;        /* open addressing, a power of two of them */
         size_t cap, used;
     } programs;                             /* the distinct programs patterns run */
+    struct {
+        struct ystring_slot *slots;         /* open addressing, a power of two of them */
+        size_t cap, used;
+        struct util_buf bytes, scratch;     /* definitions written out */
+    } string_defs;                          /* the strings compiled, by definition
+                                               (string_share.c; only while loading) */
     struct util_idset rule_names;           /* (namespace, name hash) of every rule: a
                                                filter before looking a name up */
     const struct yara_module *modules[YRULES_MAX_MODULES];
@@ -336,6 +350,15 @@ int yrules_add_text(struct yrules *r, const char *name, const char *text, size_t
  * (yara_regex_same_program), or NULL after recording `re` as
  * r->regexes[index]. Only for regexes whose AST is dropped. */
 struct yara_regex *yrules_share_program(struct yrules *r, struct yara_regex *re, size_t index, size_t valid);
+
+/* An earlier string (below `string`) defined word for word as string
+ * `string` is, whose patterns it can copy instead of being compiled; else
+ * YRULES_NONE, after recording `string` as the one to copy from then on. */
+uint32_t yrules_string_twin(struct yrules *r, uint32_t string);
+/* The strings from index `strings` on were rolled back: none is a twin. */
+void yrules_string_defs_roll_back(struct yrules *r, size_t strings);
+/* Free the table of compiled strings (no more will be added, or all are gone). */
+void yrules_forget_string_defs(struct yrules *r);
 
 /* Once every rule is added: give back the spare room of the growing vectors
  * (up to half of each: ~10 MB for signature-base) before the engine is built. */
