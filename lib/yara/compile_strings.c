@@ -10,8 +10,10 @@
  * and a backward program, run by the Pike VM of regex_match.c from every hit
  * of the atom (yscan.c); see the section below for the rules this follows.
  * Limits: those of regex.h for each program; a program that does not compile
- * leaves its fragment without atoms (tried at every offset). */
-#include <ctype.h>
+ * leaves its fragment without atoms (tried at every offset). Which bytes the
+ * first pass searches is window_score.h's guess; which strings YARA warns
+ * about, slow_strings.h's; a string defined as an earlier one copies its
+ * patterns (string_share.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +24,8 @@
 #include "yara/regex.h"
 #include "yara/regex_odds.h"
 #include "yara/rules.h"
+#include "yara/slow_strings.h"
+#include "yara/window_score.h"
 
 #define ATOM_MAX SIG_MAX_ATOM
 
@@ -38,243 +42,6 @@ static int add_bytes(struct yrules *r, const uint8_t *p, size_t n, uint32_t *off
     return util_buf_append(&r->bytes, p, n) == 0 ? ASSAY_OK : oom();
 }
 
-/* ---- atoms ---------------------------------------------------------------- */
-
-/* Vectorscan's literal matcher filters on at most 8 bytes of a literal:
- * longer ones only add work (measured: elastic's literals cut to their best
- * 8 bytes are found 1.3x faster, its binary ones 2x). */
-#define LITERAL_MAX 8
-
-/* How much a byte narrows the search: filler bytes are poor (00 1, FF 20
- * CC 90 2), the bytes of the commonest x86 instructions (REX prefixes and
- * push/pop 40-5F, 01 0F 24 83 85 89 8B 8D C3 C7 E8) and the commonest
- * letters of English text (e t a o i n s r h l d c u) fair (3), the others
- * good (4). A table: atoms and windows are scored byte by byte, for every
- * position of every string. */
-static const uint8_t byte_scores[256] = {
-    1, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, /* 00 */
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 10 */
-    2, 4, 4, 4, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 20 */
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 30 */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 40 */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 50 */
-    4, 3, 4, 3, 3, 3, 4, 4, 3, 3, 4, 4, 3, 4, 3, 3, /* 60 */
-    4, 4, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 70 */
-    4, 4, 4, 3, 4, 3, 4, 4, 4, 3, 4, 3, 4, 3, 4, 4, /* 80 */
-    2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 90 */
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* a0 */
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* b0 */
-    4, 4, 4, 3, 4, 4, 4, 3, 4, 4, 4, 4, 2, 4, 4, 4, /* c0 */
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* d0 */
-    4, 4, 4, 4, 4, 4, 4, 4, 3, 4, 4, 4, 4, 4, 4, 4, /* e0 */
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 2, /* f0 */
-};
-
-static int byte_score(uint8_t c)
-{
-    return byte_scores[c];
-}
-
-static bool word_byte(uint8_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* Does the window hold the end of one word and the start of the next (two
- * word bytes, other bytes, two word bytes)? A single word, keyword or
- * name is far commoner in text than a given pair of them. */
-static bool spans_words(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n && !word_byte(p[i]))
-        i++;
-    size_t left = 0;
-    for (; i < n; i++) {
-        if (word_byte(p[i])) {
-            left++;
-            continue;
-        }
-        if (left >= 2) {
-            size_t j = i;
-            while (j < n && !word_byte(p[j]))
-                j++;
-            if (j + 2 <= n && word_byte(p[j]) && word_byte(p[j + 1]))
-                return true;
-        }
-        left = 0;
-    }
-    return false;
-}
-
-/* What byte i of p adds to a window holding byte i - 1 too: a byte
- * repeating the one before it counts 1 (runs such as "--------" or "AAAA"
- * are common in files). */
-static int next_byte_score(const uint8_t *p, size_t i)
-{
-    return p[i] == p[i - 1] ? 1 : byte_score(p[i]);
-}
-
-/* A window's score: its bytes' scores (next_byte_score), and 2 more when
- * it spans two words. */
-static int window_score(const uint8_t *p, size_t n)
-{
-    int s = spans_words(p, n) ? 2 : 0;
-    for (size_t i = 0; i < n; i++)
-        s += i > 0 ? next_byte_score(p, i) : byte_score(p[i]);
-    return s;
-}
-
-/* The best window of at most LITERAL_MAX bytes of p[0..n): its offset. The
- * bytes' part of window_score slides along; the words' bonus is looked at
- * only where it could make the window the best. */
-static size_t best_window(const uint8_t *p, size_t n, size_t *len)
-{
-    size_t w = n < LITERAL_MAX ? n : LITERAL_MAX, best = 0;
-    if (w == 0) {
-        *len = 0;
-        return 0;
-    }
-    int best_score = -1, tail = 0; /* tail: bytes 1..w-1 of the window at i */
-    for (size_t k = 1; k < w; k++)
-        tail += next_byte_score(p, k);
-    for (size_t i = 0; i + w <= n; i++) {
-        if (i > 0)
-            tail += next_byte_score(p, i + w - 1) - next_byte_score(p, i);
-        int s = byte_score(p[i]) + tail;
-        if (p[i] == 0) /* a leading 00 needs the slower regex database */
-            s -= 2;
-        if (s + 2 > best_score && spans_words(p + i, w))
-            s += 2;
-        if (s > best_score) {
-            best_score = s;
-            best = i;
-        }
-    }
-    *len = w;
-    return best;
-}
-
-/* ---- "may slow down scanning" ----------------------------------------------
- * YARA warns about strings whose best atom is poor. Our own measure, tuned on
- * YARA's expectations: the best window of up to 4 consecutive fixed tokens,
- * where an exact byte is worth 8 (2 for the filler bytes 00 20 90 CC FF), a
- * nibble 1 and a wildcard -4; a window of one filler byte repeated is worth 1.
- * Below SLOW_QUALITY the string is reported. */
-#define SLOW_QUALITY 12
-#define QWIN 4
-
-static bool filler(uint8_t c)
-{
-    return c == 0x00 || c == 0x20 || c == 0x90 || c == 0xcc || c == 0xff;
-}
-
-struct qtok {
-    int kind; /* 0 exact, 1 nibble, 2 wildcard, 3 negated */
-    uint8_t c;
-};
-
-static int window_quality(const struct qtok *t, size_t n)
-{
-    int q = 0;
-    bool same_filler = n > 0;
-    for (size_t i = 0; i < n; i++) {
-        switch (t[i].kind) {
-        case 0: q += filler(t[i].c) ? 2 : 8; break;
-        case 1: q += 1; break;
-        case 2: q -= 4; break;
-        default: q -= 3; break;
-        }
-        same_filler &= t[i].kind == 0 && filler(t[i].c) && t[i].c == t[0].c;
-    }
-    return same_filler ? 1 : q;
-}
-
-static int best_quality(const struct qtok *t, size_t n)
-{
-    int best = INT32_MIN;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 1; k <= QWIN && i + k <= n; k++) {
-            int q = window_quality(t + i, k);
-            if (q > best)
-                best = q;
-        }
-    return best;
-}
-
-static int literal_quality(const uint8_t *p, size_t n)
-{
-    /* Two exact bytes that are not filler are worth 16: not slow, whatever
-     * else the literal holds (the answer is all that is used). */
-    for (size_t i = 1; i < n; i++)
-        if (!filler(p[i - 1]) && !filler(p[i]))
-            return 16;
-    struct qtok t[64];
-    int best = INT32_MIN;
-    for (size_t i = 0; i < n; i += 60) { /* windows of 4 inside blocks overlapping by 4 */
-        size_t m = n - i < 64 ? n - i : 64;
-        for (size_t k = 0; k < m; k++)
-            t[k] = (struct qtok){0, p[i + k]};
-        int q = best_quality(t, m);
-        if (q > best)
-            best = q;
-        if (i + m >= n)
-            break;
-    }
-    return best;
-}
-
-static int hex_quality(const struct yara_hex_seq *seq)
-{
-    int best = INT32_MIN;
-    struct qtok run[64];
-    size_t n = 0;
-    for (size_t i = 0; i <= seq->count; i++) {
-        const struct yara_hex_token *t = i < seq->count ? &seq->tokens[i] : NULL;
-        if (t && t->kind == YARA_HEX_BYTE && n < 64) {
-            run[n++] = (struct qtok){t->negated ? 3 : t->mask == 0xff ? 0 : t->mask == 0 ? 2 : 1, t->value};
-            continue;
-        }
-        int q = n ? best_quality(run, n) : INT32_MIN;
-        if (q > best)
-            best = q;
-        n = 0;
-        if (t && t->kind == YARA_HEX_BYTE)
-            run[n++] = (struct qtok){t->negated ? 3 : t->mask == 0xff ? 0 : t->mask == 0 ? 2 : 1, t->value};
-        if (t && t->kind == YARA_HEX_ALT) {
-            int alt = INT32_MAX;
-            for (size_t k = 0; k < t->alt_count; k++) {
-                int b = hex_quality(&t->alts[k]);
-                if (b < alt)
-                    alt = b;
-            }
-            if (alt > best)
-                best = alt;
-        }
-    }
-    return best;
-}
-
-/* A regex with an unbounded repeat of (nearly) any byte: YARA calls it slow. */
-static bool unbounded_any(const struct yara_regex_node *nodes, uint32_t idx)
-{
-    const struct yara_regex_node *n = &nodes[idx];
-    if (n->kind == YARA_REGEX_REPEAT && n->max == YARA_REGEX_INF) {
-        const struct yara_regex_node *c = &nodes[n->first_child];
-        if (c->kind == YARA_REGEX_CLASS) {
-            unsigned count = 0;
-            for (unsigned b = 0; b < 256; b++)
-                count += (c->set[b >> 3] >> (b & 7)) & 1;
-            bool newline = (c->set['\n' >> 3] >> ('\n' & 7)) & 1;
-            if (count == 256 || (count == 255 && !newline)) /* . with or without /s */
-                return true;
-        }
-    }
-    for (uint32_t c = n->first_child; c != YARA_REGEX_NONE && n->kind != YARA_REGEX_CLASS; c = nodes[c].next_sibling)
-        if (unbounded_any(nodes, c))
-            return true;
-    return false;
-}
-
 /* A greedy quantifier (any, {n} too, as YARA's parser flags it): later
  * matches at the same start replace earlier ones (YARA's rule for greedy
  * regular expressions). */
@@ -289,11 +56,11 @@ static bool has_greedy_repeat(const struct yara_regex_node *nodes, uint32_t idx)
     return false;
 }
 
-static void note_quality(struct yrules *r, uint32_t string, int q)
+/* Mark a string YARA warns about ("may slow down scanning"). */
+static void note_slow(struct yrules *r, uint32_t string, bool slow)
 {
-    struct ystring *st = &r->strings.v[string];
-    if (q < SLOW_QUALITY)
-        st->slow = true;
+    if (slow)
+        r->strings.v[string].slow = true;
 }
 
 /* ---- text strings ---------------------------------------------------------- */
@@ -309,10 +76,10 @@ static int add_literal(struct yrules *r, uint32_t string, const uint8_t *lit, si
     if (n == 0)
         return ASSAY_OK;
     if (!(flags & YPF_NOCASE) || n < 2)
-        note_quality(r, string, literal_quality(lit, n));
+        note_slow(r, string, yslow_literal(lit, n));
     struct ypattern p = {.string = string, .kind = YP_LITERAL, .flags = (uint8_t)flags, .xor_key = xor_key,
                          .lit_len = (uint32_t)n, .atom_nocase = (flags & YPF_NOCASE) != 0};
-    size_t alen, aoff = best_window(lit, n, &alen);
+    size_t alen, aoff = ywindow_best(lit, n, &alen);
     int rc = add_bytes(r, lit, n, &p.lit);
     if (rc != ASSAY_OK)
         return rc;
@@ -443,78 +210,6 @@ static bool hex_has_alt(const struct yara_hex_seq *seq)
         if (seq->tokens[i].kind == YARA_HEX_ALT)
             return true;
     return false;
-}
-
-/* ---- "may slow down scanning" for regexes and hex strings ----------------------
- * Our measure, tuned on YARA's expectations: the best run of fixed bytes at the
- * top level (\b and other zero-width nodes do not end a run). */
-
-/* A class that is one byte, or one letter in both cases. */
-static bool fixed_byte(const uint8_t set[32], uint8_t *c)
-{
-    int first = -1, count = 0;
-    for (unsigned b = 0; b < 256; b++)
-        if ((set[b >> 3] >> (b & 7)) & 1) {
-            if (++count > 2)
-                return false;
-            if (first < 0)
-                first = (int)b;
-            else if (tolower(first) != tolower((int)b) || first == (int)b)
-                return false;
-        }
-    if (count == 0)
-        return false;
-    *c = count == 2 ? (uint8_t)tolower(first) : (uint8_t)first;
-    return true;
-}
-
-struct fixed_runs {
-    const struct yara_regex_node *nodes;
-    uint8_t run[ATOM_MAX], best[ATOM_MAX];
-    size_t run_len, best_len;
-    int best_score;
-};
-
-static void close_run(struct fixed_runs *w)
-{
-    if (w->run_len == 0)
-        return;
-    int s = window_score(w->run, w->run_len) - (w->run[0] == 0 ? 2 : 0);
-    if (s > w->best_score) {
-        memcpy(w->best, w->run, w->run_len);
-        w->best_len = w->run_len;
-        w->best_score = s;
-    }
-    w->run_len = 0;
-}
-
-static void walk_fixed(struct fixed_runs *w, uint32_t idx)
-{
-    const struct yara_regex_node *n = &w->nodes[idx];
-    uint8_t c;
-    if (n->kind == YARA_REGEX_CONCAT) {
-        for (uint32_t k = n->first_child; k != YARA_REGEX_NONE; k = w->nodes[k].next_sibling)
-            walk_fixed(w, k);
-    } else if (n->kind == YARA_REGEX_CLASS && fixed_byte(n->set, &c)) {
-        if (w->run_len == ATOM_MAX)
-            close_run(w);
-        w->run[w->run_len++] = c;
-    } else if (n->kind != YARA_REGEX_ASSERT) {
-        close_run(w);
-    }
-}
-
-static void note_regex_quality(struct yrules *r, uint32_t string, const struct yara_regex *re)
-{
-    size_t count;
-    uint32_t root;
-    const struct yara_regex_node *nodes = yara_regex_nodes(re, &count, &root);
-    struct fixed_runs w = {.nodes = nodes, .best_score = -1};
-    walk_fixed(&w, root);
-    close_run(&w);
-    if (unbounded_any(nodes, root))
-        r->strings.v[string].slow = true;
-    note_quality(r, string, w.best_len ? literal_quality(w.best, w.best_len) : INT32_MIN);
 }
 
 /* ---- regular expressions and hex strings: YARA's split at its atoms ------------
@@ -846,7 +541,7 @@ static void fixed_span_around(const struct frag *f, size_t k, bool caseless, str
     }
 }
 
-/* Best run of exact bytes in the span: the best-scoring LITERAL_MAX
+/* Best run of exact bytes in the span: the best-scoring YARA_LITERAL_MAX
  * window of a run of at least RELOCATE_MIN bytes. */
 static bool best_run(const struct fixed_span *w, size_t *off, size_t *len, int *score)
 {
@@ -857,9 +552,9 @@ static bool best_run(const struct fixed_span *w, size_t *off, size_t *len, int *
         while (j < w->hi && w->mask[j] == 0xFF)
             j++;
         if (j - i >= RELOCATE_MIN) {
-            size_t wl = j - i > LITERAL_MAX ? LITERAL_MAX : j - i;
+            size_t wl = j - i > YARA_LITERAL_MAX ? YARA_LITERAL_MAX : j - i;
             for (size_t k = i; k + wl <= j; k++) {
-                int sc = window_score(w->value + k, wl) - (w->value[k] == 0 ? 2 : 0);
+                int sc = ywindow_score(w->value + k, wl) - (w->value[k] == 0 ? 2 : 0);
                 if (sc > *score) {
                     *score = sc;
                     *off = k;
@@ -983,7 +678,7 @@ static int add_atom_patterns(struct rx_string *s, const struct frag *f, const st
         }
     }
     struct relocation rl;
-    if (!wide && relocate_literal(s, f, a, best_len ? window_score(a->bytes + best_off, best_len) : 0,
+    if (!wide && relocate_literal(s, f, a, best_len ? ywindow_score(a->bytes + best_off, best_len) : 0,
                                   8 * (int)best_len, &rl)) {
         int32_t end_adj = (int32_t)(best_len ? best_off + best_len : 1) - (rl.off + (int32_t)rl.len);
         return rl.masked ? add_masked(s, tmpl, &rl, end_adj)
@@ -1350,7 +1045,7 @@ static int compile_hex_fragments(struct rx_string *s, struct yara_diag *diag)
     const struct yara_hex_seq *seq = &merged;
     struct ystring *st = &s->r->strings.v[s->string];
     st->chain_first = (uint32_t)s->r->chain_gaps.n;
-    note_quality(s->r, s->string, hex_quality(&s->ys->hex));
+    note_slow(s->r, s->string, yslow_hex(&s->ys->hex));
     size_t start = 0;
     int rc = ASSAY_OK;
     for (size_t i = 0; i < seq->count && !s->chained; i++)
@@ -1404,7 +1099,7 @@ static int compile_regex(struct yrules *r, uint32_t string, const struct yara_st
     s.nocase = re_flags & YARA_REGEX_NOCASE;
     if (has_greedy_repeat(nodes, root))
         s.flags |= YPF_GREEDY;
-    note_regex_quality(r, string, ascii);
+    note_slow(r, string, yslow_regex(ascii));
     return compile_regex_fragments(&s, ascii, diag);
 }
 

@@ -1,5 +1,5 @@
 /* test_yara_literals.c — which 8 bytes of a long text string the first pass
- * searches for (lib/yara/compile_strings.c best_window). A run of one byte,
+ * searches for (lib/yara/window_score.c ywindow_best). A run of one byte,
  * a single common word and the start of every string sharing a prefix are
  * poor choices: each is hit far more often than the string matches, and a
  * literal shared by many strings is confirmed for each of them on every hit.
