@@ -15,7 +15,7 @@
  * their last byte, culture is undefined when empty, a nil
  * TypeDefOrRef index names the first row, type names lose their generic
  * arity suffix ("List`1" is "List"), constructors have no return type. */
-#include "dotnet.h"
+#include "dotnet_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,27 +25,6 @@
 #include "util/buf.h"
 
 /* ---- tables and their columns ------------------------------------------------- */
-
-enum table_id {
-    T_MODULE = 0x00, T_TYPEREF = 0x01, T_TYPEDEF = 0x02, T_FIELDPTR = 0x03, T_FIELD = 0x04,
-    T_METHODPTR = 0x05, T_METHODDEF = 0x06, T_PARAMPTR = 0x07, T_PARAM = 0x08, T_INTERFACEIMPL = 0x09,
-    T_MEMBERREF = 0x0a, T_CONSTANT = 0x0b, T_CUSTOMATTRIBUTE = 0x0c, T_FIELDMARSHAL = 0x0d,
-    T_DECLSECURITY = 0x0e, T_CLASSLAYOUT = 0x0f, T_FIELDLAYOUT = 0x10, T_STANDALONESIG = 0x11,
-    T_EVENTMAP = 0x12, T_EVENTPTR = 0x13, T_EVENT = 0x14, T_PROPERTYMAP = 0x15, T_PROPERTYPTR = 0x16,
-    T_PROPERTY = 0x17, T_METHODSEMANTICS = 0x18, T_METHODIMPL = 0x19, T_MODULEREF = 0x1a,
-    T_TYPESPEC = 0x1b, T_IMPLMAP = 0x1c, T_FIELDRVA = 0x1d, T_ENCLOG = 0x1e, T_ENCMAP = 0x1f,
-    T_ASSEMBLY = 0x20, T_ASSEMBLYPROCESSOR = 0x21, T_ASSEMBLYOS = 0x22, T_ASSEMBLYREF = 0x23,
-    T_ASSEMBLYREFPROCESSOR = 0x24, T_ASSEMBLYREFOS = 0x25, T_FILE = 0x26, T_EXPORTEDTYPE = 0x27,
-    T_MANIFESTRESOURCE = 0x28, T_NESTEDCLASS = 0x29, T_GENERICPARAM = 0x2a, T_METHODSPEC = 0x2b,
-    T_GENERICPARAMCONSTRAINT = 0x2c, NTABLES = 0x2d,
-};
-
-/* Coded indexes: a tag in the low bits names one of several tables. */
-enum coded_id {
-    C_TYPEDEFORREF, C_HASCONSTANT, C_HASCUSTOMATTRIBUTE, C_HASFIELDMARSHAL, C_HASDECLSECURITY,
-    C_MEMBERREFPARENT, C_HASSEMANTICS, C_METHODDEFORREF, C_MEMBERFORWARDED, C_IMPLEMENTATION,
-    C_CUSTOMATTRIBUTETYPE, C_RESOLUTIONSCOPE, C_TYPEORMETHODDEF, NCODED,
-};
 
 #define NONE (-1) /* a tag value no table uses */
 
@@ -80,7 +59,6 @@ struct col {
     uint8_t arg; /* K_TAB: a table_id; K_CODED: a coded_id */
 };
 
-#define MAX_COLS 9
 #define U8 {K_U8, 0}
 #define U16 {K_U16, 0}
 #define U32 {K_U32, 0}
@@ -139,91 +117,11 @@ static const struct col schemas[NTABLES][MAX_COLS] = {
     [T_GENERICPARAMCONSTRAINT] = {TAB(T_GENERICPARAM), CODED(C_TYPEDEFORREF)},
 };
 
-/* Column positions used below. */
-enum { MODULE_NAME = 1 };
-enum { TYPEREF_SCOPE = 0, TYPEREF_NAME = 1, TYPEREF_NAMESPACE = 2 };
-enum { TYPEDEF_FLAGS = 0, TYPEDEF_NAME, TYPEDEF_NAMESPACE, TYPEDEF_EXTENDS, TYPEDEF_FIELDS, TYPEDEF_METHODS };
-enum { METHOD_FLAGS = 2, METHOD_NAME = 3, METHOD_SIGNATURE = 4, METHOD_PARAMS = 5 };
-enum { PARAM_NAME = 2 };
-enum { IFACE_CLASS = 0, IFACE_INTERFACE = 1 };
-enum { MEMBERREF_CLASS = 0 };
-enum { CONSTANT_TYPE = 0, CONSTANT_PADDING = 1, CONSTANT_VALUE = 3 };
-enum { CA_PARENT = 0, CA_TYPE = 1, CA_VALUE = 2 };
-enum { TYPESPEC_SIGNATURE = 0 };
-enum { FIELDRVA_RVA = 0 };
-enum { ASM_MAJOR = 1, ASM_MINOR, ASM_BUILD, ASM_REVISION, ASM_NAME = 7, ASM_CULTURE = 8 };
-enum { ASMREF_MAJOR = 0, ASMREF_MINOR, ASMREF_BUILD, ASMREF_REVISION, ASMREF_KEY = 5, ASMREF_NAME = 6 };
-enum { RES_OFFSET = 0, RES_NAME = 2, RES_IMPLEMENTATION = 3 };
-enum { NESTED_NESTED = 0, NESTED_ENCLOSING = 1 };
-enum { GP_OWNER = 2, GP_NAME = 3 };
 
-/* TypeDef and MethodDef attribute bits. */
-#define TYPE_VISIBILITY_MASK 0x7
-#define TYPE_INTERFACE 0x20
-#define TYPE_ABSTRACT 0x80
-#define TYPE_SEALED 0x100
-#define METHOD_ACCESS_MASK 0x7
-#define METHOD_STATIC 0x10
-#define METHOD_FINAL 0x20
-#define METHOD_VIRTUAL 0x40
-#define METHOD_ABSTRACT 0x400
 
 #define ELEMENT_TYPE_STRING 0x0e
 #define METADATA_MAGIC 0x424a5342u /* "BSJB" */
-#define SIG_GENERIC 0x10
 
-/* ---- parse state ------------------------------------------------------------------ */
-
-struct table {
-    bool present;
-    uint32_t rows;       /* as stored */
-    uint32_t readable;   /* rows that lie inside the file */
-    uint64_t offset;     /* file offset of the first row */
-    uint32_t row_size;
-    uint8_t col_off[MAX_COLS];
-    uint8_t col_size[MAX_COLS];
-};
-
-/* Rows of a table grouped by one key column, in row order within a key. */
-struct key_row {
-    uint64_t key;
-    uint32_t row;
-};
-struct row_index {
-    struct key_row *v;
-    size_t n;
-};
-
-/* Generic parameter names of a class or a method. */
-struct names {
-    char **v;
-    size_t n;
-};
-
-struct ctx {
-    const uint8_t *data;
-    size_t len;
-    const struct fmt_pe *pe;
-    struct fmt_dotnet *out;
-    bool oom;
-
-    uint64_t metadata_root;
-    uint32_t resources_rva;
-
-    bool has_strings, has_blob;      /* heap positions below are set */
-    uint64_t strings_off, blob_off;  /* file offsets of #Strings and #Blob */
-    uint8_t string_index_size, guid_index_size, blob_index_size;
-
-    struct table t[NTABLES];
-
-    struct row_index generic_params; /* by TypeOrMethodDef coded owner */
-    struct row_index interfaces;     /* by class (TypeDef index) */
-    struct row_index nesting;        /* by nested class (TypeDef index) */
-
-    size_t members;                  /* FMT_DOTNET_MAX_MEMBERS budget used */
-    size_t bytes;                    /* FMT_DOTNET_MAX_BYTES budget used */
-    unsigned steps;                  /* signature elements for the current name */
-};
 
 /* ---- bounded reads ------------------------------------------------------------------ */
 
@@ -242,7 +140,7 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void *arena_alloc(struct ctx *c, size_t size)
+void *dn_arena_alloc(struct ctx *c, size_t size)
 {
     void *p = util_arena_alloc(&c->out->arena_, size ? size : 1);
     if (!p)
@@ -271,7 +169,7 @@ static char *arena_strndup(struct ctx *c, const char *s, size_t n)
     return p;
 }
 
-static char *arena_strdup(struct ctx *c, const char *s)
+char *dn_arena_strdup(struct ctx *c, const char *s)
 {
     return s ? arena_strndup(c, s, strlen(s)) : NULL;
 }
@@ -279,7 +177,7 @@ static char *arena_strdup(struct ctx *c, const char *s)
 static struct fmt_dotnet_bytes arena_bytes(struct ctx *c, const uint8_t *p, size_t n)
 {
     struct fmt_dotnet_bytes b = {NULL, 0};
-    uint8_t *copy = take_bytes(c, n) ? arena_alloc(c, n) : NULL;
+    uint8_t *copy = take_bytes(c, n) ? dn_arena_alloc(c, n) : NULL;
     if (copy) {
         memcpy(copy, p, n);
         b.p = copy;
@@ -308,7 +206,7 @@ static void *grow(struct ctx *c, void *v, size_t n, size_t *cap, size_t elem)
 
 /* Append one zeroed element to *arr (n elements, room for *cap); returns it,
  * or NULL on ENOMEM with the array unchanged. */
-static void *push(struct ctx *c, void **arr, size_t *n, size_t *cap, size_t elem)
+void *dn_push(struct ctx *c, void **arr, size_t *n, size_t *cap, size_t elem)
 {
     void *v = grow(c, *arr, *n, cap, elem);
     if (!v)
@@ -317,13 +215,12 @@ static void *push(struct ctx *c, void **arr, size_t *n, size_t *cap, size_t elem
     return (char *)v + (*n)++ * elem;
 }
 
-#define PUSH(c, arr, n, cap) push((c), (void **)&(arr), &(n), &(cap), sizeof *(arr))
 
 /* A NUL-terminated string at `index` in the #Strings heap. As YARA 4.2, the
  * index is not checked against the heap's size: the string may start
  * anywhere in the file, its terminator must come before the end of the file
  * (and, here, within FMT_DOTNET_MAX_STRING bytes). */
-static const char *heap_string(const struct ctx *c, uint32_t index)
+const char *dn_heap_string(const struct ctx *c, uint32_t index)
 {
     if (!c->has_strings)
         return NULL;
@@ -361,14 +258,14 @@ static bool read_compressed(const uint8_t **p, const uint8_t *end, uint32_t *v, 
     return true;
 }
 
-static bool read_unsigned(const uint8_t **p, const uint8_t *end, uint32_t *v)
+bool dn_read_unsigned(const uint8_t **p, const uint8_t *end, uint32_t *v)
 {
     unsigned n;
     return read_compressed(p, end, v, &n);
 }
 
 /* A compressed signed integer: the sign is in the low bit of the rotated value. */
-static bool read_signed(const uint8_t **p, const uint8_t *end, int32_t *v)
+bool dn_read_signed(const uint8_t **p, const uint8_t *end, int32_t *v)
 {
     uint32_t u;
     unsigned n;
@@ -384,7 +281,7 @@ static bool read_signed(const uint8_t **p, const uint8_t *end, int32_t *v)
 }
 
 /* A blob of the #Blob heap: its length header and data must lie inside the file. */
-static bool heap_blob(const struct ctx *c, uint32_t index, const uint8_t **p, uint32_t *n)
+bool dn_heap_blob(const struct ctx *c, uint32_t index, const uint8_t **p, uint32_t *n)
 {
     if (!c->has_blob)
         return false;
@@ -393,7 +290,7 @@ static bool heap_blob(const struct ctx *c, uint32_t index, const uint8_t **p, ui
         return false;
     const uint8_t *q = c->data + off, *end = c->data + c->len;
     uint32_t length;
-    if (!read_unsigned(&q, end, &length) || (uint64_t)(end - q) < length)
+    if (!dn_read_unsigned(&q, end, &length) || (uint64_t)(end - q) < length)
         return false;
     *p = q;
     *n = length;
@@ -412,7 +309,7 @@ static bool heap_blob_short(const struct ctx *c, uint32_t index, const uint8_t *
         return false;
     const uint8_t *q = c->data + off, *end = c->data + c->len;
     uint32_t length;
-    if (!read_unsigned(&q, end, &length))
+    if (!dn_read_unsigned(&q, end, &length))
         return false;
     if (length > 0)
         length--;
@@ -464,7 +361,7 @@ static void size_table(struct ctx *c, enum table_id id)
 
 /* Row `index` (1-based) of table `id` into cols[]; false when the index is
  * out of range or the row is not inside the file. */
-static bool read_row(const struct ctx *c, enum table_id id, uint32_t index, uint32_t cols[MAX_COLS])
+bool dn_read_row(const struct ctx *c, enum table_id id, uint32_t index, uint32_t cols[MAX_COLS])
 {
     const struct table *t = &c->t[id];
     if (!t->present || index == 0 || index > t->readable)
@@ -482,7 +379,7 @@ static bool read_row(const struct ctx *c, enum table_id id, uint32_t index, uint
 }
 
 /* Split a coded index into its table (or NONE) and row. */
-static int coded_table(enum coded_id id, uint32_t value, uint32_t *row)
+int dn_coded_table(enum coded_id id, uint32_t value, uint32_t *row)
 {
     const struct coded_def *d = &coded_defs[id];
     uint32_t tag = value & ((1u << d->bits) - 1);
@@ -501,7 +398,7 @@ static int cmp_key_row(const void *a, const void *b)
 }
 
 /* Index the readable rows of `id` by column `col`. */
-static void build_index(struct ctx *c, enum table_id id, unsigned col, struct row_index *ix)
+void dn_build_index(struct ctx *c, enum table_id id, unsigned col, struct row_index *ix)
 {
     uint32_t n = c->t[id].present ? c->t[id].readable : 0;
     if (n == 0)
@@ -513,13 +410,13 @@ static void build_index(struct ctx *c, enum table_id id, unsigned col, struct ro
     }
     uint32_t cols[MAX_COLS];
     for (uint32_t r = 1; r <= n; r++)
-        if (read_row(c, id, r, cols))
+        if (dn_read_row(c, id, r, cols))
             ix->v[ix->n++] = (struct key_row){cols[col], r};
     qsort(ix->v, ix->n, sizeof *ix->v, cmp_key_row);
 }
 
 /* The position of the first entry with `key` (ix->n when none). */
-static size_t index_find(const struct row_index *ix, uint64_t key)
+size_t dn_index_find(const struct row_index *ix, uint64_t key)
 {
     size_t lo = 0, hi = ix->n;
     while (lo < hi) {
@@ -546,7 +443,7 @@ struct streams {
 static void parse_stream_headers(struct ctx *c, uint64_t off, unsigned count, struct streams *s)
 {
     struct fmt_dotnet *out = c->out;
-    out->streams = arena_alloc(c, (count ? count : 1) * sizeof *out->streams);
+    out->streams = dn_arena_alloc(c, (count ? count : 1) * sizeof *out->streams);
     if (!out->streams)
         return;
     unsigned i;
@@ -586,7 +483,7 @@ static void parse_stream_headers(struct ctx *c, uint64_t off, unsigned count, st
 static void parse_guids(struct ctx *c, const struct stream_ref *g)
 {
     struct fmt_dotnet *out = c->out;
-    out->guids = arena_alloc(c, FMT_DOTNET_MAX_GUIDS * sizeof *out->guids);
+    out->guids = dn_arena_alloc(c, FMT_DOTNET_MAX_GUIDS * sizeof *out->guids);
     if (!out->guids)
         return;
     uint64_t off = c->metadata_root + g->offset;
@@ -706,7 +603,7 @@ static bool read_first_row(struct ctx *c, enum table_id id, uint32_t cols[MAX_CO
     struct table *t = &c->t[id];
     if (t->present && t->rows == 0 && fits(c, t->offset, t->row_size))
         t->readable = 1; /* only for this read */
-    bool ok = read_row(c, id, 1, cols);
+    bool ok = dn_read_row(c, id, 1, cols);
     if (t->rows == 0)
         t->readable = 0;
     return ok;
@@ -716,7 +613,7 @@ static void parse_module(struct ctx *c)
 {
     uint32_t cols[MAX_COLS];
     if (read_first_row(c, T_MODULE, cols))
-        c->out->module_name = arena_strdup(c, heap_string(c, cols[MODULE_NAME]));
+        c->out->module_name = dn_arena_strdup(c, dn_heap_string(c, cols[MODULE_NAME]));
 }
 
 static void parse_assembly(struct ctx *c)
@@ -728,10 +625,10 @@ static void parse_assembly(struct ctx *c)
     out->has_assembly = true;
     out->assembly_version = (struct fmt_dotnet_version){(uint16_t)cols[ASM_MAJOR], (uint16_t)cols[ASM_MINOR],
                                                         (uint16_t)cols[ASM_BUILD], (uint16_t)cols[ASM_REVISION]};
-    out->assembly_name = arena_strdup(c, heap_string(c, cols[ASM_NAME]));
-    const char *culture = heap_string(c, cols[ASM_CULTURE]);
+    out->assembly_name = dn_arena_strdup(c, dn_heap_string(c, cols[ASM_NAME]));
+    const char *culture = dn_heap_string(c, cols[ASM_CULTURE]);
     if (culture && *culture) /* YARA leaves an empty culture undefined */
-        out->assembly_culture = arena_strdup(c, culture);
+        out->assembly_culture = dn_arena_strdup(c, culture);
 }
 
 static void parse_assembly_refs(struct ctx *c)
@@ -743,7 +640,7 @@ static void parse_assembly_refs(struct ctx *c)
     out->has_assembly_refs = true;
     size_t cap = 0;
     uint32_t cols[MAX_COLS];
-    for (uint32_t r = 1; r <= t->readable && read_row(c, T_ASSEMBLYREF, r, cols) && !c->oom; r++) {
+    for (uint32_t r = 1; r <= t->readable && dn_read_row(c, T_ASSEMBLYREF, r, cols) && !c->oom; r++) {
         if (out->nassembly_refs >= FMT_DOTNET_MAX_ITEMS) {
             out->truncated = true;
             break;
@@ -759,7 +656,7 @@ static void parse_assembly_refs(struct ctx *c)
             continue; /* YARA reads neither the key nor the name then */
         if (key_len > 0)
             ref->public_key_or_token = arena_bytes(c, key, key_len);
-        ref->name = arena_strdup(c, heap_string(c, cols[ASMREF_NAME]));
+        ref->name = dn_arena_strdup(c, dn_heap_string(c, cols[ASMREF_NAME]));
     }
 }
 
@@ -777,7 +674,7 @@ static void parse_resources(struct ctx *c)
     int64_t base = fmt_pe_rva_offset(c->pe, c->resources_rva, &mapped) ? (int64_t)mapped : -1;
     size_t cap = 0;
     uint32_t cols[MAX_COLS];
-    for (uint32_t r = 1; r <= t->readable && read_row(c, T_MANIFESTRESOURCE, r, cols) && !c->oom; r++) {
+    for (uint32_t r = 1; r <= t->readable && dn_read_row(c, T_MANIFESTRESOURCE, r, cols) && !c->oom; r++) {
         int64_t at = base + (int64_t)cols[RES_OFFSET];
         uint64_t off = (uint64_t)at;
         if (cols[RES_IMPLEMENTATION] != 0 || at < 0 || !fits(c, off, 4))
@@ -794,7 +691,7 @@ static void parse_resources(struct ctx *c)
             break;
         res->offset = off + 4;
         res->length = length;
-        res->name = arena_strdup(c, heap_string(c, cols[RES_NAME]));
+        res->name = dn_arena_strdup(c, dn_heap_string(c, cols[RES_NAME]));
     }
 }
 
@@ -807,8 +704,8 @@ static void parse_modulerefs(struct ctx *c)
     out->has_modulerefs = true;
     size_t cap = 0;
     uint32_t cols[MAX_COLS];
-    for (uint32_t r = 1; r <= t->readable && read_row(c, T_MODULEREF, r, cols) && !c->oom; r++) {
-        const char *name = heap_string(c, cols[0]);
+    for (uint32_t r = 1; r <= t->readable && dn_read_row(c, T_MODULEREF, r, cols) && !c->oom; r++) {
+        const char *name = dn_heap_string(c, cols[0]);
         if (!name)
             continue;
         if (out->nmodulerefs >= FMT_DOTNET_MAX_ITEMS) {
@@ -817,7 +714,7 @@ static void parse_modulerefs(struct ctx *c)
         }
         char **slot = PUSH(c, out->modulerefs, out->nmodulerefs, cap);
         if (slot)
-            *slot = arena_strdup(c, name);
+            *slot = dn_arena_strdup(c, name);
     }
 }
 
@@ -831,7 +728,7 @@ static void parse_constants(struct ctx *c)
     out->has_constants = true;
     size_t cap = 0;
     uint32_t cols[MAX_COLS];
-    for (uint32_t r = 1; r <= t->readable && read_row(c, T_CONSTANT, r, cols) && !c->oom; r++) {
+    for (uint32_t r = 1; r <= t->readable && dn_read_row(c, T_CONSTANT, r, cols) && !c->oom; r++) {
         const uint8_t *v;
         uint32_t n;
         /* YARA compares the type with its padding byte as one 16-bit word. */
@@ -860,7 +757,7 @@ static void parse_field_offsets(struct ctx *c)
     out->has_field_offsets = true;
     size_t cap = 0;
     uint32_t cols[MAX_COLS];
-    for (uint32_t r = 1; r <= t->readable && read_row(c, T_FIELDRVA, r, cols) && !c->oom; r++) {
+    for (uint32_t r = 1; r <= t->readable && dn_read_row(c, T_FIELDRVA, r, cols) && !c->oom; r++) {
         uint64_t off;
         if (!fmt_pe_rva_offset(c->pe, cols[FIELDRVA_RVA], &off))
             continue;
@@ -882,600 +779,31 @@ static void parse_typelib(struct ctx *c)
 {
     const struct table *t = &c->t[T_CUSTOMATTRIBUTE];
     uint32_t cols[MAX_COLS], mcols[MAX_COLS], tcols[MAX_COLS];
-    for (uint32_t r = 1; t->present && r <= t->readable && read_row(c, T_CUSTOMATTRIBUTE, r, cols); r++) {
+    for (uint32_t r = 1; t->present && r <= t->readable && dn_read_row(c, T_CUSTOMATTRIBUTE, r, cols); r++) {
         uint32_t row, member, typeref;
-        if (coded_table(C_HASCUSTOMATTRIBUTE, cols[CA_PARENT], &row) != T_ASSEMBLY ||
-            coded_table(C_CUSTOMATTRIBUTETYPE, cols[CA_TYPE], &member) != T_MEMBERREF ||
-            !read_row(c, T_MEMBERREF, member, mcols) ||
-            coded_table(C_MEMBERREFPARENT, mcols[MEMBERREF_CLASS], &typeref) != T_TYPEREF ||
-            !read_row(c, T_TYPEREF, typeref, tcols))
+        if (dn_coded_table(C_HASCUSTOMATTRIBUTE, cols[CA_PARENT], &row) != T_ASSEMBLY ||
+            dn_coded_table(C_CUSTOMATTRIBUTETYPE, cols[CA_TYPE], &member) != T_MEMBERREF ||
+            !dn_read_row(c, T_MEMBERREF, member, mcols) ||
+            dn_coded_table(C_MEMBERREFPARENT, mcols[MEMBERREF_CLASS], &typeref) != T_TYPEREF ||
+            !dn_read_row(c, T_TYPEREF, typeref, tcols))
             continue;
         /* As YARA: an unreadable type name does not rule the attribute out. */
-        const char *name = heap_string(c, tcols[TYPEREF_NAME]);
+        const char *name = dn_heap_string(c, tcols[TYPEREF_NAME]);
         if (name && strncmp(name, "GuidAttribute", 13) != 0)
             continue;
         /* Value: prolog 0x0001, a one-byte string length, the string. */
         const uint8_t *v;
         uint32_t n;
-        if (!heap_blob(c, cols[CA_VALUE], &v, &n) || !fits(c, (uint64_t)(v - c->data), 3) || rd16(v) != 1)
+        if (!dn_heap_blob(c, cols[CA_VALUE], &v, &n) || !fits(c, (uint64_t)(v - c->data), 3) || rd16(v) != 1)
             continue;
         uint8_t str_len = v[2];
         if (!fits(c, (uint64_t)(v - c->data) + 3, str_len))
             continue;
         const char *s = (const char *)v + 3;
         if (str_len == 0 || str_len == 0xff) /* empty or null string */
-            c->out->typelib = arena_strdup(c, "");
+            c->out->typelib = dn_arena_strdup(c, "");
         else
             c->out->typelib = arena_strndup(c, s, strnlen(s, str_len));
-    }
-}
-
-/* ---- type names ------------------------------------------------------------------------ */
-
-/* "ns.name" (or the one that is not empty) cut at its first '`', as YARA
- * drops the generic arity of names. NULL when both are empty or on ENOMEM;
- * the caller frees. An empty name gives the namespace uncut. */
-static char *full_name(const char *name, const char *ns)
-{
-    if (!name || !*name)
-        return ns ? strdup(ns) : NULL;
-    struct util_buf b = {0};
-    int rc = 0;
-    if (ns && *ns) {
-        rc |= util_buf_append(&b, ns, strlen(ns));
-        rc |= util_buf_append_byte(&b, '.');
-    }
-    rc |= util_buf_append(&b, name, strlen(name));
-    rc |= util_buf_append_byte(&b, 0);
-    if (rc != 0) {
-        util_buf_free(&b);
-        return NULL;
-    }
-    char *tick = strchr((char *)b.data, '`');
-    if (tick)
-        *tick = 0;
-    return (char *)b.data;
-}
-
-static bool is_nested(uint32_t type_flags)
-{
-    return (type_flags & TYPE_VISIBILITY_MASK) >= 2; /* Nested* visibilities */
-}
-
-/* The full name of the class enclosing TypeDef `nested` (NULL when it is not
- * nested, the enclosing class is <Module> or cannot be read). */
-static char *enclosing_name(struct ctx *c, uint32_t nested, unsigned depth)
-{
-    if (depth > FMT_DOTNET_MAX_NEST_DEPTH)
-        return NULL;
-    size_t at = index_find(&c->nesting, nested);
-    if (at == c->nesting.n)
-        return NULL;
-    uint32_t cols[MAX_COLS], tcols[MAX_COLS];
-    if (!read_row(c, T_NESTEDCLASS, c->nesting.v[at].row, cols))
-        return NULL;
-    uint32_t enclosing = cols[NESTED_ENCLOSING];
-    if (!read_row(c, T_TYPEDEF, enclosing, tcols))
-        return NULL;
-    const char *name = heap_string(c, tcols[TYPEDEF_NAME]);
-    if (name && strcmp(name, "<Module>") == 0)
-        return NULL;
-    const char *ns = heap_string(c, tcols[TYPEDEF_NAMESPACE]);
-    if (is_nested(tcols[TYPEDEF_FLAGS]) && enclosing != nested) {
-        char *outer = enclosing_name(c, enclosing, depth + 1);
-        char *scope = full_name(ns, outer);
-        char *result = full_name(name, scope);
-        free(outer);
-        free(scope);
-        return result;
-    }
-    return full_name(name, ns);
-}
-
-/* Namespace of TypeDef row `index` with flags: its own, or for a nested class
- * the enclosing class's full name (then ".own" when it has one). */
-static char *typedef_scope(struct ctx *c, uint32_t index, uint32_t flags, const char *ns)
-{
-    if (!is_nested(flags))
-        return ns && *ns ? strdup(ns) : NULL;
-    char *outer = enclosing_name(c, index, 1);
-    char *scope = full_name(ns, outer);
-    free(outer);
-    return scope;
-}
-
-static char *typedef_name(struct ctx *c, uint32_t index)
-{
-    uint32_t cols[MAX_COLS];
-    if (!read_row(c, T_TYPEDEF, index, cols))
-        return NULL;
-    const char *name = heap_string(c, cols[TYPEDEF_NAME]);
-    const char *ns = heap_string(c, cols[TYPEDEF_NAMESPACE]);
-    char *scope = typedef_scope(c, index, cols[TYPEDEF_FLAGS], ns);
-    char *result = full_name(name, scope);
-    free(scope);
-    return result;
-}
-
-/* A TypeRef's full name; a reference to a nested type has the enclosing
- * TypeRef's full name as its namespace. */
-static char *typeref_name(struct ctx *c, uint32_t index, unsigned depth)
-{
-    uint32_t cols[MAX_COLS];
-    if (depth > FMT_DOTNET_MAX_NEST_DEPTH || !read_row(c, T_TYPEREF, index, cols))
-        return NULL;
-    const char *name = heap_string(c, cols[TYPEREF_NAME]);
-    const char *ns = heap_string(c, cols[TYPEREF_NAMESPACE]);
-    uint32_t outer_row;
-    if (coded_table(C_RESOLUTIONSCOPE, cols[TYPEREF_SCOPE], &outer_row) == T_TYPEREF && outer_row != index) {
-        char *outer = typeref_name(c, outer_row, depth + 1);
-        if (outer) {
-            char *scope = full_name(ns, outer);
-            char *result = full_name(name, scope);
-            free(outer);
-            free(scope);
-            return result;
-        }
-    }
-    return full_name(name, ns);
-}
-
-struct sig {
-    const uint8_t *p, *end;
-};
-
-static bool parse_type(struct ctx *c, struct sig *s, const struct names *cgp, const struct names *mgp,
-                       unsigned depth, struct util_buf *out);
-
-static bool append(struct util_buf *out, const char *s)
-{
-    return util_buf_append(out, s, strlen(s)) == 0 && out->len <= FMT_DOTNET_MAX_NAME;
-}
-
-static bool append_owned(struct util_buf *out, char *s)
-{
-    bool ok = s && append(out, s);
-    free(s);
-    return ok;
-}
-
-/* Append the name a TypeDefOrRef(OrSpec) coded index refers to. As YARA, a
- * nil row index names the table's first row. */
-static bool append_type_ref(struct ctx *c, uint32_t coded, const struct names *cgp, const struct names *mgp,
-                            unsigned depth, struct util_buf *out)
-{
-    uint32_t row;
-    int table = coded_table(C_TYPEDEFORREF, coded, &row);
-    if (row == 0)
-        row = 1;
-    if (table == T_TYPEDEF)
-        return append_owned(out, typedef_name(c, row));
-    if (table == T_TYPEREF)
-        return append_owned(out, typeref_name(c, row, 0));
-    if (table != T_TYPESPEC)
-        return false;
-    uint32_t cols[MAX_COLS];
-    struct sig spec;
-    uint32_t n;
-    if (!read_row(c, T_TYPESPEC, row, cols) || !heap_blob(c, cols[TYPESPEC_SIGNATURE], &spec.p, &n))
-        return false;
-    spec.end = spec.p + n;
-    return parse_type(c, &spec, cgp, mgp, depth + 1, out);
-}
-
-/* Generic argument names of an element type VAR / MVAR. */
-static bool append_generic_var(struct sig *s, const struct names *gp, struct util_buf *out)
-{
-    uint32_t index;
-    if (!read_unsigned(&s->p, s->end, &index) || !gp || index >= gp->n)
-        return false;
-    return append(out, gp->v[index]);
-}
-
-/* ARRAY: type rank numsizes size* numlobounds lobound*, written
- * "T[lo...hi,size,,]": per dimension "lo...lo+size-1" when it has a non-zero
- * lower bound ("lo..." without a size), the size alone otherwise. */
-static bool append_array(struct ctx *c, struct sig *s, const struct names *cgp, const struct names *mgp,
-                         unsigned depth, struct util_buf *out)
-{
-    if (!parse_type(c, s, cgp, mgp, depth + 1, out))
-        return false;
-    uint32_t rank, nsizes, nlo;
-    if (!read_unsigned(&s->p, s->end, &rank) || !read_unsigned(&s->p, s->end, &nsizes))
-        return false;
-    if (nsizes > (size_t)(s->end - s->p)) /* each takes at least a byte */
-        return false;
-    uint32_t *sizes = malloc(((size_t)nsizes + 1) * sizeof *sizes);
-    int32_t *lo = NULL;
-    bool ok = sizes != NULL;
-    for (uint32_t i = 0; ok && i < nsizes; i++)
-        ok = read_unsigned(&s->p, s->end, &sizes[i]);
-    ok = ok && read_unsigned(&s->p, s->end, &nlo) && nlo <= (size_t)(s->end - s->p);
-    if (ok)
-        ok = (lo = malloc(((size_t)nlo + 1) * sizeof *lo)) != NULL;
-    for (uint32_t i = 0; ok && i < nlo; i++)
-        ok = read_signed(&s->p, s->end, &lo[i]);
-    ok = ok && append(out, "[");
-    for (uint32_t i = 0; ok && i < rank; i++) {
-        char dim[48] = "";
-        if (i < nlo && lo[i] != 0) {
-            if (i < nsizes)
-                snprintf(dim, sizeof dim, "%d...%lld", lo[i], (long long)lo[i] + sizes[i] - 1);
-            else
-                snprintf(dim, sizeof dim, "%d...", lo[i]);
-        } else if (i < nsizes) {
-            snprintf(dim, sizeof dim, "%u", sizes[i]);
-        }
-        ok = append(out, dim) && (i + 1 == rank || append(out, ","));
-    }
-    free(sizes);
-    free(lo);
-    return ok && append(out, "]");
-}
-
-/* GENERICINST: CLASS|VALUETYPE token count type*, written "T<A,B>". */
-static bool append_generic_inst(struct ctx *c, struct sig *s, const struct names *cgp, const struct names *mgp,
-                                unsigned depth, struct util_buf *out)
-{
-    uint32_t count;
-    if (!parse_type(c, s, cgp, mgp, depth + 1, out) || !read_unsigned(&s->p, s->end, &count) ||
-        count > (size_t)(s->end - s->p) || !append(out, "<"))
-        return false;
-    for (uint32_t i = 0; i < count; i++)
-        if ((i && !append(out, ",")) || !parse_type(c, s, cgp, mgp, depth + 1, out))
-            return false;
-    return append(out, ">");
-}
-
-/* FNPTR: a method signature, written "FnPtr<R(A, B)>". */
-static bool append_fnptr(struct ctx *c, struct sig *s, const struct names *cgp, const struct names *mgp,
-                         unsigned depth, struct util_buf *out)
-{
-    uint32_t count;
-    if (s->p >= s->end)
-        return false;
-    s->p++; /* calling convention */
-    if (!read_unsigned(&s->p, s->end, &count) || count > (size_t)(s->end - s->p) || !append(out, "FnPtr<") ||
-        !parse_type(c, s, cgp, mgp, depth + 1, out) || !append(out, "("))
-        return false;
-    for (uint32_t i = 0; i < count; i++)
-        if ((i && !append(out, ", ")) || !parse_type(c, s, cgp, mgp, depth + 1, out))
-            return false;
-    return append(out, ")>");
-}
-
-static const char *primitive_name(uint8_t element)
-{
-    switch (element) {
-    case 0x01: return "void";
-    case 0x02: return "bool";
-    case 0x03: return "char";
-    case 0x04: return "sbyte";
-    case 0x05: return "byte";
-    case 0x06: return "short";
-    case 0x07: return "ushort";
-    case 0x08: return "int";
-    case 0x09: return "uint";
-    case 0x0a: return "long";
-    case 0x0b: return "ulong";
-    case 0x0c: return "float";
-    case 0x0d: return "double";
-    case 0x0e: return "string";
-    case 0x16: return "TypedReference";
-    case 0x18: return "IntPtr";
-    case 0x19: return "UIntPtr";
-    case 0x1c: return "object";
-    default: return NULL;
-    }
-}
-
-/* One type of a signature (ECMA-335 II.23.2.12), appended as YARA writes it. */
-static bool parse_type(struct ctx *c, struct sig *s, const struct names *cgp, const struct names *mgp,
-                       unsigned depth, struct util_buf *out)
-{
-    if (depth > FMT_DOTNET_MAX_TYPE_DEPTH || ++c->steps > FMT_DOTNET_MAX_TYPE_STEPS || s->p >= s->end)
-        return false;
-    uint8_t element = *s->p++;
-    const char *primitive = primitive_name(element);
-    if (primitive)
-        return append(out, primitive);
-    uint32_t token;
-    switch (element) {
-    case 0x0f: /* PTR */
-        return append(out, "Ptr<") && parse_type(c, s, cgp, mgp, depth + 1, out) && append(out, ">");
-    case 0x10: /* BYREF */
-        return append(out, "ref ") && parse_type(c, s, cgp, mgp, depth + 1, out);
-    case 0x11: /* VALUETYPE */
-    case 0x12: /* CLASS */
-        return read_unsigned(&s->p, s->end, &token) && append_type_ref(c, token, cgp, mgp, depth, out);
-    case 0x13: /* VAR */
-        return append_generic_var(s, cgp, out);
-    case 0x1e: /* MVAR */
-        return append_generic_var(s, mgp, out);
-    case 0x14: /* ARRAY */
-        return append_array(c, s, cgp, mgp, depth, out);
-    case 0x15: /* GENERICINST */
-        return append_generic_inst(c, s, cgp, mgp, depth, out);
-    case 0x1b: /* FNPTR */
-        return append_fnptr(c, s, cgp, mgp, depth, out);
-    case 0x1d: /* SZARRAY */
-        return parse_type(c, s, cgp, mgp, depth + 1, out) && append(out, "[]");
-    case 0x1f: /* CMOD_REQD */
-    case 0x20: /* CMOD_OPT: the modifier is not written */
-        return read_unsigned(&s->p, s->end, &token) && parse_type(c, s, cgp, mgp, depth + 1, out);
-    default:
-        return false;
-    }
-}
-
-/* A whole type name from a signature, in the arena; NULL when unreadable. */
-static char *signature_type(struct ctx *c, struct sig *s, const struct names *cgp, const struct names *mgp)
-{
-    struct util_buf b = {0};
-    c->steps = 0;
-    char *result = NULL;
-    if (parse_type(c, s, cgp, mgp, 0, &b) && util_buf_append_byte(&b, 0) == 0)
-        result = arena_strdup(c, (char *)b.data);
-    util_buf_free(&b);
-    return result;
-}
-
-/* The name a TypeDefOrRef index refers to (base types), in the arena. */
-static char *type_ref_name(struct ctx *c, uint32_t coded, const struct names *cgp)
-{
-    struct util_buf b = {0};
-    c->steps = 0;
-    char *result = NULL;
-    if (append_type_ref(c, coded, cgp, NULL, 0, &b) && util_buf_append_byte(&b, 0) == 0)
-        result = arena_strdup(c, (char *)b.data);
-    util_buf_free(&b);
-    return result;
-}
-
-/* ---- classes --------------------------------------------------------------------------- */
-
-static bool take_member(struct ctx *c)
-{
-    if (c->members >= FMT_DOTNET_MAX_MEMBERS) {
-        c->out->truncated = true;
-        return false;
-    }
-    c->members++;
-    return true;
-}
-
-/* Generic parameter names of a TypeDef (method false) or MethodDef owner, in
- * table order. As YARA, one unreadable or empty name voids the whole list. */
-static struct names generic_params(struct ctx *c, bool method, uint32_t owner)
-{
-    struct names gp = {NULL, 0};
-    uint64_t key = (uint64_t)owner << 1 | (method ? 1 : 0);
-    size_t at = index_find(&c->generic_params, key), count = 0;
-    for (size_t i = at; i < c->generic_params.n && c->generic_params.v[i].key == key; i++)
-        count++;
-    if (count == 0)
-        return gp;
-    char **v = arena_alloc(c, count * sizeof *v);
-    if (!v)
-        return gp;
-    uint32_t cols[MAX_COLS];
-    for (size_t i = 0; i < count; i++) {
-        const char *name = NULL;
-        if (read_row(c, T_GENERICPARAM, c->generic_params.v[at + i].row, cols))
-            name = heap_string(c, cols[GP_NAME]);
-        if (!name || !*name || !take_member(c))
-            return gp;
-        v[i] = arena_strdup(c, name);
-    }
-    gp.v = v;
-    gp.n = count;
-    return gp;
-}
-
-static const char *type_visibility(uint32_t flags)
-{
-    switch (flags & TYPE_VISIBILITY_MASK) {
-    case 1: /* Public */
-    case 2: return "public"; /* NestedPublic */
-    case 3: return "private";
-    case 4: return "protected";
-    case 5: return "internal";
-    case 6: return "private protected";
-    case 7: return "protected internal";
-    default: return "internal"; /* NotPublic */
-    }
-}
-
-static const char *method_visibility(uint32_t flags)
-{
-    switch (flags & METHOD_ACCESS_MASK) {
-    case 2: return "private protected"; /* FamANDAssem */
-    case 3: return "internal";          /* Assem */
-    case 4: return "protected";         /* Family */
-    case 5: return "protected internal";/* FamORAssem */
-    case 6: return "public";
-    default: return "private";          /* Private, CompilerControlled */
-    }
-}
-
-/* The parameters of a method from the rest of its signature. Names come from
- * the Param rows that follow the method's ParamList, one per parameter as
- * YARA takes them, or are "P_<i>" past the table. */
-static void parse_parameters(struct ctx *c, struct fmt_dotnet_method *m, uint32_t param_list, uint32_t count,
-                             struct sig *s, const struct names *cgp, const struct names *mgp)
-{
-    size_t left = (size_t)(s->end - s->p);
-    if (count > left || count > FMT_DOTNET_MAX_PARAMS) {
-        c->out->truncated |= count > FMT_DOTNET_MAX_PARAMS;
-        count = (uint32_t)(left < FMT_DOTNET_MAX_PARAMS ? left : FMT_DOTNET_MAX_PARAMS);
-    }
-    if (count == 0)
-        return;
-    m->parameters = arena_alloc(c, count * sizeof *m->parameters);
-    if (!m->parameters)
-        return;
-    uint32_t cols[MAX_COLS];
-    for (uint32_t i = 0; i < count && take_member(c); i++) {
-        struct fmt_dotnet_param *p = &m->parameters[m->nparameters++];
-        uint64_t row = (uint64_t)param_list + i;
-        if (row <= c->t[T_PARAM].rows && c->t[T_PARAM].present) {
-            if (read_row(c, T_PARAM, (uint32_t)row, cols))
-                p->name = arena_strdup(c, heap_string(c, cols[PARAM_NAME]));
-        } else {
-            char synthetic[24];
-            snprintf(synthetic, sizeof synthetic, "P_%u", i);
-            p->name = arena_strdup(c, synthetic);
-        }
-        p->type = signature_type(c, s, cgp, mgp);
-    }
-}
-
-/* MethodDefSig: flags [generic count] param count, return type, params. */
-static void parse_method_signature(struct ctx *c, struct fmt_dotnet_method *m, uint32_t blob_index,
-                                   uint32_t param_list, const struct names *cgp, const struct names *mgp)
-{
-    struct sig s;
-    uint32_t n, count, generic_count;
-    if (!heap_blob(c, blob_index, &s.p, &n))
-        return;
-    s.end = s.p + n;
-    if (s.p >= s.end)
-        return;
-    uint8_t flags = *s.p++;
-    if ((flags & SIG_GENERIC) && !read_unsigned(&s.p, s.end, &generic_count))
-        return;
-    if (!read_unsigned(&s.p, s.end, &count))
-        return;
-    char *ret = signature_type(c, &s, cgp, mgp);
-    /* Constructors have no return type (as YARA, after FileInfo). */
-    if (strcmp(m->name, ".ctor") != 0 && strcmp(m->name, ".cctor") != 0)
-        m->return_type = ret;
-    parse_parameters(c, m, param_list, count, &s, cgp, mgp);
-}
-
-static bool parse_method(struct ctx *c, struct fmt_dotnet_method *m, uint32_t index, const struct names *cgp)
-{
-    uint32_t cols[MAX_COLS];
-    if (!read_row(c, T_METHODDEF, index, cols))
-        return false;
-    const char *name = heap_string(c, cols[METHOD_NAME]);
-    if (!name || !*name)
-        return false;
-    uint32_t flags = cols[METHOD_FLAGS];
-    m->name = arena_strdup(c, name);
-    if (!m->name)
-        return false;
-    m->visibility = method_visibility(flags);
-    m->is_static = flags & METHOD_STATIC;
-    m->is_final = flags & METHOD_FINAL;
-    m->is_virtual = flags & METHOD_VIRTUAL;
-    m->is_abstract = flags & METHOD_ABSTRACT;
-    struct names mgp = generic_params(c, true, index);
-    m->generic_parameters = mgp.v;
-    m->ngeneric_parameters = mgp.n;
-    parse_method_signature(c, m, cols[METHOD_SIGNATURE], cols[METHOD_PARAMS], cgp, &mgp);
-    return true;
-}
-
-/* Methods of TypeDef row `index`: MethodList up to the next row's MethodList
- * (or the end of the MethodDef table); rows outside the table are skipped. */
-static void parse_methods(struct ctx *c, struct fmt_dotnet_class *cls, uint32_t index, uint32_t method_list,
-                          const struct names *cgp)
-{
-    if (method_list == 0)
-        return;
-    cls->has_methods = true;
-    const struct table *md = &c->t[T_METHODDEF];
-    uint32_t count = md->rows + 1 - method_list; /* unsigned, as YARA computes it */
-    uint32_t next[MAX_COLS];
-    if (index < c->t[T_TYPEDEF].rows && read_row(c, T_TYPEDEF, index + 1, next))
-        count = next[TYPEDEF_METHODS] - method_list;
-    uint64_t end = (uint64_t)method_list + count;
-    if (end > (uint64_t)md->readable + 1)
-        end = (uint64_t)md->readable + 1;
-    size_t cap = 0;
-    for (uint64_t r = method_list; r < end && !c->oom; r++) {
-        if (!take_member(c))
-            break;
-        struct fmt_dotnet_method m = {0};
-        if (!parse_method(c, &m, (uint32_t)r, cgp))
-            continue;
-        struct fmt_dotnet_method *slot = PUSH(c, cls->methods, cls->nmethods, cap);
-        if (slot)
-            *slot = m;
-    }
-}
-
-/* Base types: the Extends type, then each interface the class implements. */
-static void parse_base_types(struct ctx *c, struct fmt_dotnet_class *cls, uint32_t index, uint32_t extends,
-                             const struct names *cgp)
-{
-    size_t cap = 0;
-    char *parent = type_ref_name(c, extends, cgp);
-    if (parent && take_member(c)) {
-        char **slot = PUSH(c, cls->base_types, cls->nbase_types, cap);
-        if (slot)
-            *slot = parent;
-    }
-    uint32_t cols[MAX_COLS];
-    for (size_t i = index_find(&c->interfaces, index); i < c->interfaces.n && c->interfaces.v[i].key == index;
-         i++) {
-        if (!read_row(c, T_INTERFACEIMPL, c->interfaces.v[i].row, cols))
-            continue;
-        char *iface = type_ref_name(c, cols[IFACE_INTERFACE], cgp);
-        if (!iface || !take_member(c))
-            continue;
-        char **slot = PUSH(c, cls->base_types, cls->nbase_types, cap);
-        if (slot)
-            *slot = iface;
-    }
-}
-
-static void parse_class(struct ctx *c, struct fmt_dotnet_class *cls, uint32_t index, const uint32_t cols[MAX_COLS],
-                        const char *name, const char *ns)
-{
-    uint32_t flags = cols[TYPEDEF_FLAGS];
-    char *scope = typedef_scope(c, index, flags, ns);
-    char *full = full_name(name, scope);
-    cls->fullname = arena_strdup(c, full);
-    cls->name = arena_strdup(c, name);
-    cls->namespace_ = arena_strdup(c, scope);
-    free(full);
-    free(scope);
-    cls->visibility = type_visibility(flags);
-    cls->type = flags & TYPE_INTERFACE ? "interface" : "class";
-    cls->is_abstract = flags & TYPE_ABSTRACT;
-    cls->is_sealed = flags & TYPE_SEALED;
-    struct names cgp = generic_params(c, false, index);
-    cls->generic_parameters = cgp.v;
-    cls->ngeneric_parameters = cgp.n;
-    parse_base_types(c, cls, index, cols[TYPEDEF_EXTENDS], &cgp);
-    parse_methods(c, cls, index, cols[TYPEDEF_METHODS], &cgp);
-}
-
-/* Every TypeDef but the <Module> pseudo-class. */
-static void parse_classes(struct ctx *c)
-{
-    struct fmt_dotnet *out = c->out;
-    build_index(c, T_GENERICPARAM, GP_OWNER, &c->generic_params);
-    build_index(c, T_INTERFACEIMPL, IFACE_CLASS, &c->interfaces);
-    build_index(c, T_NESTEDCLASS, NESTED_NESTED, &c->nesting);
-    out->has_classes = true;
-    size_t cap = 0;
-    uint32_t cols[MAX_COLS];
-    const struct table *t = &c->t[T_TYPEDEF];
-    for (uint32_t r = 1; t->present && r <= t->readable && !c->oom; r++) {
-        if (!read_row(c, T_TYPEDEF, r, cols))
-            continue;
-        const char *name = heap_string(c, cols[TYPEDEF_NAME]);
-        if (!name || strcmp(name, "<Module>") == 0)
-            continue;
-        if (!take_member(c))
-            break;
-        struct fmt_dotnet_class *cls = PUSH(c, out->classes, out->nclasses, cap);
-        if (!cls)
-            break;
-        parse_class(c, cls, r, cols, name, heap_string(c, cols[TYPEDEF_NAMESPACE]));
     }
 }
 
@@ -1497,7 +825,7 @@ static void parse_tables(struct ctx *c, const struct streams *s)
     parse_resources(c);
     parse_modulerefs(c);
     if (complete)
-        parse_classes(c);
+        dn_parse_classes(c);
 }
 
 /* CLI header -> metadata root -> version, streams, and what they hold. */
