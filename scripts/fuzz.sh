@@ -20,9 +20,14 @@ for exe in build-fuzz/tests/fuzz_*; do
     mkdir -p "$corpus"
     seeds=tests/fuzz/corpus/$name
     [ -d "$seeds" ] || seeds=
-    # Real PE files from YARA's test data (in ../shared, not copied here) seed the PE parser.
+    # Real PE, .NET, ELF, Mach-O and DEX files from YARA's test data (in ../shared,
+    # not copied here) seed the executable formats' parsers: from nothing, the
+    # fuzzer rarely builds a PE far enough to reach the .NET metadata.
     shared=${ASSAY_SHARED:-../shared}
-    if [ "$name" = fuzz_pe ] && [ -d "$shared/yara-tests/data" ]; then seeds="$shared/yara-tests/data"; fi
+    case "$name" in
+    fuzz_pe | fuzz_dotnet | fuzz_elf | fuzz_macho | fuzz_dex)
+        [ -d "$shared/yara-tests/data" ] && seeds="$shared/yara-tests/data" ;;
+    esac
     # The shipped data files seed their parsers (kept where they are, not copied).
     [ "$name" = fuzz_policy ] && seeds="data/policy tests/data/policy"
     [ "$name" = fuzz_catalog ] && seeds="data/catalog"
