@@ -41,6 +41,17 @@ static bool is_nested(uint32_t type_flags)
     return (type_flags & TYPE_VISIBILITY_MASK) >= 2; /* Nested* visibilities */
 }
 
+/* "outer.ns.name" for a type inside `outer` (freed here), as YARA names
+ * nested types. */
+static char *nested_name(const char *name, const char *ns, char *outer)
+{
+    char *scope = dn_full_name(ns, outer);
+    char *result = dn_full_name(name, scope);
+    free(outer);
+    free(scope);
+    return result;
+}
+
 /* The full name of the class enclosing TypeDef `nested` (NULL when it is not
  * nested, the enclosing class is <Module> or cannot be read). */
 static char *enclosing_name(struct ctx *c, uint32_t nested, unsigned depth)
@@ -60,14 +71,8 @@ static char *enclosing_name(struct ctx *c, uint32_t nested, unsigned depth)
     if (name && strcmp(name, "<Module>") == 0)
         return NULL;
     const char *ns = dn_heap_string(c, tcols[TYPEDEF_NAMESPACE]);
-    if (is_nested(tcols[TYPEDEF_FLAGS]) && enclosing != nested) {
-        char *outer = enclosing_name(c, enclosing, depth + 1);
-        char *scope = dn_full_name(ns, outer);
-        char *result = dn_full_name(name, scope);
-        free(outer);
-        free(scope);
-        return result;
-    }
+    if (is_nested(tcols[TYPEDEF_FLAGS]) && enclosing != nested)
+        return nested_name(name, ns, enclosing_name(c, enclosing, depth + 1));
     return dn_full_name(name, ns);
 }
 
@@ -108,13 +113,8 @@ static char *typeref_name(struct ctx *c, uint32_t index, unsigned depth)
     uint32_t outer_row;
     if (dn_coded_table(C_RESOLUTIONSCOPE, cols[TYPEREF_SCOPE], &outer_row) == T_TYPEREF && outer_row != index) {
         char *outer = typeref_name(c, outer_row, depth + 1);
-        if (outer) {
-            char *scope = dn_full_name(ns, outer);
-            char *result = dn_full_name(name, scope);
-            free(outer);
-            free(scope);
-            return result;
-        }
+        if (outer)
+            return nested_name(name, ns, outer);
     }
     return dn_full_name(name, ns);
 }

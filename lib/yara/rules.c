@@ -40,7 +40,7 @@ void yrules_free(struct yrules *r)
     for (size_t i = 0; i < r->files.n; i++)
         yara_file_free(r->files.v[i]);
     util_arena_free(&r->consts);
-    free(r->programs.slots);
+    util_hashslots_free(&r->programs);
     yrules_forget_string_defs(r);
     for (size_t i = 0; i < r->regexes.n; i++)
         yara_regex_free(r->regexes.v[i]);

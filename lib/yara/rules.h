@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "util/hashslots.h"
 #include "util/idset.h"
 #include "yara/ast.h"
 #include "yara/lexer.h"
@@ -253,18 +254,11 @@ struct ynamespace {
     UTIL_VEC(uint32_t) globals;  /* global rules of the namespace */
 };
 
-/* A program some pattern runs, by hash (yrules_share_program). */
-struct yprogram_slot {
-    uint64_t hash;
-    uint32_t regex; /* index into yrules.regexes, plus one; 0: an empty slot */
-};
-
-/* A compiled string, by the hash of its definition (yrules_string_twin). */
-struct ystring_slot {
-    uint64_t hash;
-    uint32_t string;  /* index into yrules.strings, plus one; 0: an empty slot */
-    uint32_t len;     /* its definition: string_defs.bytes[offset, offset + len) */
-    size_t offset;
+/* A compiled string's definition, written out (yrules_string_twin). */
+struct ystring_def {
+    size_t offset;    /* string_defs.bytes[offset, offset + len) */
+    uint32_t len;
+    uint32_t string;  /* index into yrules.strings; UINT32_MAX once rolled back */
 };
 
 struct yrules {
@@ -283,13 +277,11 @@ struct yrules {
     struct util_buf bytes;                  /* literal and atom bytes */
     struct util_arena consts;               /* the conditions' string constants: the syntax
                                                tree they were parsed into is compacted */
+    struct util_hashslots programs;         /* the distinct programs patterns run: indices
+                                               into regexes, by program hash */
     struct {
-        struct yprogram_slot *slots;        /* open addressing, a power of two of them */
-        size_t cap, used;
-    } programs;                             /* the distinct programs patterns run */
-    struct {
-        struct ystring_slot *slots;         /* open addressing, a power of two of them */
-        size_t cap, used;
+        struct util_hashslots index;        /* indices into defs, by definition hash */
+        UTIL_VEC(struct ystring_def) defs;
         struct util_buf bytes, scratch;     /* definitions written out */
     } string_defs;                          /* the strings compiled, by definition
                                                (string_share.c; only while loading) */

@@ -8,16 +8,16 @@
  * (`private` aside, which only hides its matches), regex flags, xor range,
  * base64 alphabet, and its text or hex tokens. It is kept written out as
  * bytes, because a file's syntax tree is compacted once it is compiled and
- * the compact copy keeps no string contents (ast.h). The slots of strings
- * a failed rule leaves behind are killed (their indices will name other
- * strings), not removed: later slots may have been probed past them. */
+ * the compact copy keeps no string contents (ast.h). The definitions of
+ * strings a failed rule leaves behind are marked dead (their indices will
+ * name other strings). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "yara/rules.h"
 
-/* A killed slot: never a twin (no string index reaches it), still probed past. */
-#define DEAD_SLOT UINT32_MAX
+/* The string of a definition a rolled-back rule left: never a twin. */
+#define DEAD UINT32_MAX
 
 static int put_bytes(struct util_buf *b, const void *p, size_t n)
 {
@@ -74,67 +74,39 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     return h;
 }
 
-static void put(struct ystring_slot *slots, size_t cap, struct ystring_slot s)
-{
-    size_t k = s.hash & (cap - 1);
-    while (slots[k].string)
-        k = (k + 1) & (cap - 1);
-    slots[k] = s;
-}
-
-static bool grow(struct yrules *r)
-{
-    size_t cap = r->string_defs.cap ? 2 * r->string_defs.cap : 1024;
-    struct ystring_slot *slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return false;
-    for (size_t k = 0; k < r->string_defs.cap; k++)
-        if (r->string_defs.slots[k].string)
-            put(slots, cap, r->string_defs.slots[k]);
-    free(r->string_defs.slots);
-    r->string_defs.slots = slots;
-    r->string_defs.cap = cap;
-    return true;
-}
-
 uint32_t yrules_string_twin(struct yrules *r, uint32_t string)
 {
     struct util_buf *def = &r->string_defs.scratch, *kept = &r->string_defs.bytes;
     if (write_definition(def, r->strings.v[string].ast) != 0)
         return YRULES_NONE; /* out of memory: compiled, which only costs time */
     uint64_t hash = hash_bytes(def->data, def->len);
-    if (r->string_defs.cap) {
-        size_t mask = r->string_defs.cap - 1;
-        for (size_t k = hash & mask; r->string_defs.slots[k].string; k = (k + 1) & mask) {
-            const struct ystring_slot *s = &r->string_defs.slots[k];
-            if (s->hash == hash && s->string != DEAD_SLOT && s->string - 1 < string && s->len == def->len &&
-                memcmp(kept->data + s->offset, def->data, def->len) == 0)
-                return s->string - 1;
-        }
+    const struct util_hashslots *t = &r->string_defs.index;
+    for (size_t k = util_hashslots_first(t, hash); k != SIZE_MAX; k = util_hashslots_next(t, hash, k)) {
+        const struct ystring_def *d = &r->string_defs.defs.v[t->slots[k].value - 1];
+        if (d->string != DEAD && d->string < string && d->len == def->len &&
+            memcmp(kept->data + d->offset, def->data, def->len) == 0)
+            return d->string;
     }
-    if (2 * (r->string_defs.used + 1) > r->string_defs.cap && !grow(r))
+    struct ystring_def d = {.offset = kept->len, .len = (uint32_t)def->len, .string = string};
+    if (def->len > UINT32_MAX || util_vec_push(&r->string_defs.defs, d) != 0)
         return YRULES_NONE;
-    struct ystring_slot slot = {.hash = hash, .string = string + 1, .offset = kept->len, .len = def->len};
-    if (put_bytes(kept, def->data, def->len) != 0)
-        return YRULES_NONE;
-    put(r->string_defs.slots, r->string_defs.cap, slot);
-    r->string_defs.used++;
+    if (put_bytes(kept, def->data, def->len) != 0 ||
+        util_hashslots_add(&r->string_defs.index, hash, (uint32_t)(r->string_defs.defs.n - 1)) != 0)
+        r->string_defs.defs.n--;
     return YRULES_NONE;
 }
 
 void yrules_string_defs_roll_back(struct yrules *r, size_t strings)
 {
-    for (size_t k = 0; k < r->string_defs.cap; k++) {
-        struct ystring_slot *s = &r->string_defs.slots[k];
-        if (s->string && s->string != DEAD_SLOT && s->string - 1 >= strings)
-            s->string = DEAD_SLOT;
-    }
+    for (size_t i = 0; i < r->string_defs.defs.n; i++)
+        if (r->string_defs.defs.v[i].string != DEAD && r->string_defs.defs.v[i].string >= strings)
+            r->string_defs.defs.v[i].string = DEAD;
 }
 
 void yrules_forget_string_defs(struct yrules *r)
 {
-    free(r->string_defs.slots);
+    util_hashslots_free(&r->string_defs.index);
+    util_vec_free(&r->string_defs.defs);
     util_buf_free(&r->string_defs.bytes);
     util_buf_free(&r->string_defs.scratch);
-    memset(&r->string_defs, 0, sizeof r->string_defs);
 }

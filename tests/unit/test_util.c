@@ -66,26 +66,47 @@ static void idset_add_has(void **state)
     util_idset_free(&s);
 }
 
+/* A temporary file of `len` bytes (`want`, i * mul + add), mapped; its
+ * descriptor and path for the caller to close and unlink. */
+struct mapped_file {
+    char path[64];
+    int fd;
+    size_t len;
+    uint8_t *want;
+    const uint8_t *map;
+};
+
+static void map_test_file(struct mapped_file *m, size_t len, unsigned mul, unsigned add)
+{
+    snprintf(m->path, sizeof m->path, "/tmp/assay-test-pages-XXXXXX");
+    m->fd = mkstemp(m->path);
+    assert_true(m->fd >= 0);
+    m->len = len;
+    m->want = malloc(len);
+    for (size_t i = 0; i < len; i++)
+        m->want[i] = (uint8_t)(i * mul + add);
+    assert_int_equal(write(m->fd, m->want, len), (ssize_t)len);
+    m->map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, m->fd, 0);
+    assert_true(m->map != MAP_FAILED);
+}
+
+static void unmap_test_file(struct mapped_file *m)
+{
+    munmap((void *)m->map, m->len);
+    close(m->fd);
+    unlink(m->path);
+    free(m->want);
+}
+
 static void released_pages_read_back_the_same(void **state)
 {
     (void)state;
-    char path[] = "/tmp/assay-test-pages-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    size_t len = 1 << 20;
-    uint8_t *want = malloc(len);
-    for (size_t i = 0; i < len; i++)
-        want[i] = (uint8_t)(i * 31 + 7);
-    assert_int_equal(write(fd, want, len), (ssize_t)len);
-    const uint8_t *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    assert_true(map != MAP_FAILED);
-    assert_memory_equal(map, want, len);
-    util_release_pages(map + 100, len - 200); /* unaligned ends: whole pages only */
-    assert_memory_equal(map, want, len);
-    munmap((void *)map, len);
-    close(fd);
-    unlink(path);
-    free(want);
+    struct mapped_file m;
+    map_test_file(&m, 1 << 20, 31, 7);
+    assert_memory_equal(m.map, m.want, m.len);
+    util_release_pages(m.map + 100, m.len - 200); /* unaligned ends: whole pages only */
+    assert_memory_equal(m.map, m.want, m.len);
+    unmap_test_file(&m);
 }
 
 /* Populating is best effort: pages past the end of a file that shrank are
@@ -93,26 +114,15 @@ static void released_pages_read_back_the_same(void **state)
 static void populated_pages_of_a_shrunk_file_raise_nothing(void **state)
 {
     (void)state;
-    char path[] = "/tmp/assay-test-pages-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    size_t len = 1 << 20;
-    uint8_t *want = malloc(len);
-    for (size_t i = 0; i < len; i++)
-        want[i] = (uint8_t)(i * 13 + 1);
-    assert_int_equal(write(fd, want, len), (ssize_t)len);
-    const uint8_t *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-    assert_true(map != MAP_FAILED);
-    util_populate_pages(map + 100, len - 200);
-    assert_memory_equal(map, want, len);
-    util_release_pages(map, len);
-    assert_int_equal(ftruncate(fd, 4096), 0);
-    util_populate_pages(map, len);
-    assert_memory_equal(map, want, 4096);
-    munmap((void *)map, len);
-    close(fd);
-    unlink(path);
-    free(want);
+    struct mapped_file m;
+    map_test_file(&m, 1 << 20, 13, 1);
+    util_populate_pages(m.map + 100, m.len - 200);
+    assert_memory_equal(m.map, m.want, m.len);
+    util_release_pages(m.map, m.len);
+    assert_int_equal(ftruncate(m.fd, 4096), 0);
+    util_populate_pages(m.map, m.len);
+    assert_memory_equal(m.map, m.want, 4096);
+    unmap_test_file(&m);
 }
 
 int main(void)
